@@ -1,0 +1,1 @@
+"""Build machinery for the book: artifacts, their checks, tables, figures and math rendering."""

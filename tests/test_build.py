@@ -1,0 +1,215 @@
+"""The build as a contributor meets it: clean copies of the book, built for real.
+
+Each test copies the sources to a temporary folder (so no cache or earlier output
+helps), optionally breaks something on purpose, and runs the same commands as the
+README. A broken formula, a typo or malformed TeX must stop the build with a
+message that names the place and the numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+COPIED = ["docs", "scripts", "mkdocs.yml", "package.json"]
+
+
+def make_copy(tmp: Path) -> Path:
+    root = tmp / "book"
+    root.mkdir()
+    for name in COPIED:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(src, root / name)
+    (root / "node_modules").symlink_to(REPO / "node_modules")
+    return root
+
+
+def run(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000", **(env or {})}
+    return subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True, env=full_env, timeout=600)
+
+
+def build(root: Path, strict: bool = True) -> subprocess.CompletedProcess:
+    return run(root, "-m", "mkdocs", "build", *(["--strict"] if strict else []), "--site-dir", "site")
+
+
+def generate(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return run(root, "scripts/book/generate.py", *args)
+
+
+def replace_once(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{path.name} no longer contains {old!r} exactly once; update this test"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def tree_digest(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+# --- the happy path ----------------------------------------------------------
+
+
+def test_clean_builds_are_byte_identical(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = make_copy(tmp_path / "a"), make_copy(tmp_path / "b")
+    for root in (first, second):
+        proc = build(root)
+        assert proc.returncode == 0, proc.stderr
+    a, b = tree_digest(first / "site"), tree_digest(second / "site")
+    assert a.keys() == b.keys()
+    differing = [name for name in a if a[name] != b[name]]
+    assert not differing, f"files differ between two clean builds: {differing[:10]}"
+    assert any(name.endswith(".html") for name in a)
+
+
+def test_build_renders_all_math_and_ships_katex_assets(tmp_path):
+    root = make_copy(tmp_path)
+    proc = build(root)
+    assert proc.returncode == 0, proc.stderr
+    site = root / "site"
+    page = (site / "net232" / "index.html").read_text(encoding="utf-8")
+    assert 'class="katex"' in page and "<math" in page  # HTML for the eye, MathML for assistive tech
+    for html in site.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert not re.search(r'class="arithmatex">\\[(\[]', text), f"raw TeX left in {html}"
+        assert "fonts.googleapis" not in text and "cdn.jsdelivr" not in text
+    css = (site / "assets" / "katex" / "katex.min.css").read_text(encoding="utf-8")
+    for font in set(re.findall(r"url\((fonts/[^)]+\.woff2)\)", css)):
+        assert (site / "assets" / "katex" / font).exists(), f"stylesheet names {font}, which the site does not ship"
+
+
+# --- cache -------------------------------------------------------------------
+
+
+def test_cache_regenerates_only_what_changed(tmp_path):
+    root = make_copy(tmp_path)
+    first = generate(root)
+    assert first.returncode == 0, first.stderr
+    again = generate(root)
+    assert "0 generator(s) run" in again.stdout, again.stdout
+    # Prose edits do not touch the generators' inputs.
+    (root / "docs" / "index.md").write_text("# Edited\n", encoding="utf-8")
+    assert "0 generator(s) run" in generate(root).stdout
+    # Editing one generator reruns only that generator.
+    gen = root / "scripts" / "generators" / "net232.py"
+    gen.write_text(gen.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    out = generate(root).stdout
+    assert "1 generator(s) run ['net232']" in out, out
+    # Editing the reference implementation reruns everything that may depend on it.
+    ref = root / "scripts" / "backprop" / "network.py"
+    ref.write_text(ref.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    out = generate(root).stdout
+    n_generators = len([p for p in (root / "scripts" / "generators").glob("*.py") if not p.name.startswith("_")])
+    assert f"{n_generators} generator(s) run" in out, out
+    # A deleted output is noticed and rewritten.
+    victim = next((root / "generated" / "net232").glob("*.md"))
+    victim.unlink()
+    assert "1 generator(s) run" in generate(root).stdout
+    assert victim.exists()
+
+
+# --- failures that must stop the build ---------------------------------------
+
+
+def test_backward_without_transpose_fails_the_build(tmp_path):
+    """delta^(l) = (W^(l+1) delta^(l+1)) ⊙ g'(z): a transpose forgotten in the reference code."""
+    root = make_copy(tmp_path)
+    replace_once(root / "scripts/backprop/network.py", "(W[l + 1].T @ delta[l + 1])", "(W[l + 1] @ delta[l + 1])")
+    proc = build(root)
+    assert proc.returncode != 0
+    err = proc.stderr
+    assert "build-time artifact generation failed" in err
+    assert "artifact net232/" in err  # names the artifact
+    assert "docs/net232.md:" in err  # and the page that includes it, with a line number
+    assert "matmul" in err or "shape" in err.lower()
+
+
+def test_backward_without_activation_derivative_fails_with_the_numbers(tmp_path):
+    """Dropping g'(z) keeps every shape right; only the numbers can catch it."""
+    root = make_copy(tmp_path)
+    replace_once(root / "scripts/backprop/network.py", "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])", "(W[l + 1].T @ delta[l + 1])")
+    proc = build(root)
+    assert proc.returncode != 0
+    err = proc.stderr
+    assert re.search(r"artifact net232/[a-z0-9-]+ failed", err), err
+    assert re.search(r"max relative error \d\.\d+e[+-]\d+ exceeds tolerance", err), err
+    assert "analytic = [[" in err and "numeric  = [[" in err
+    assert re.search(r"docs/net232\.md:\d+", err)
+
+
+def test_unknown_artifact_names_page_line_and_suggestion(tmp_path):
+    root = make_copy(tmp_path)
+    page = root / "docs" / "net232.md"
+    lines = page.read_text(encoding="utf-8").splitlines()
+    index = next(i for i, line in enumerate(lines) if line.strip() == '--8<-- "net232/delta3.md"')
+    lines[index] = lines[index].replace("delta3", "detla3")
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = build(root, strict=False)  # fails without --strict too
+    assert proc.returncode != 0
+    assert f"docs/net232.md:{index + 1}: no artifact 'net232/detla3.md'" in proc.stderr
+    assert "did you mean 'net232/delta3.md'" in proc.stderr
+
+
+def test_unknown_inline_value_fails(tmp_path):
+    root = make_copy(tmp_path)
+    page = root / "docs" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nThe loss is [[val:net232.delta33]].\n", encoding="utf-8")
+    proc = build(root, strict=False)
+    assert proc.returncode != 0
+    assert "no value 'net232.delta33'" in proc.stderr and "did you mean 'net232.delta3'" in proc.stderr
+
+
+def test_malformed_tex_names_page_line_and_formula(tmp_path):
+    root = make_copy(tmp_path)
+    page = root / "docs" / "index.md"
+    text = page.read_text(encoding="utf-8").splitlines()
+    text.append("")
+    text.append(r"A broken formula: \(\frac{a}{\)")
+    page.write_text("\n".join(text) + "\n", encoding="utf-8")
+    proc = build(root, strict=False)
+    assert proc.returncode != 0
+    assert f"docs/index.md:{len(text)}: malformed TeX" in proc.stderr, proc.stderr
+    assert r"\frac{a}{" in proc.stderr
+
+
+def test_generator_exception_names_the_generator(tmp_path):
+    root = make_copy(tmp_path)
+    gen = root / "scripts" / "generators" / "net232.py"
+    replace_once(gen, "    net, x, y, cache, grads = example()\n    a3, z3, d3", "    raise RuntimeError('boom')\n    a3, z3, d3")
+    proc = build(root, strict=False)
+    assert proc.returncode != 0
+    assert "artifact net232/delta3 failed" in proc.stderr
+    assert "scripts/generators/net232.py" in proc.stderr and "RuntimeError: boom" in proc.stderr
+
+
+def test_nan_in_a_table_fails(tmp_path):
+    root = make_copy(tmp_path)
+    gen = root / "scripts" / "generators" / "net232.py"
+    replace_once(gen, 'rows.append(["$L$", "1×1", num(J, 6)])', 'rows.append(["$L$", "1×1", num(float("nan"), 6)])')
+    proc = generate(root)
+    assert proc.returncode == 1
+    assert "artifact net232/forward failed" in proc.stderr and "non-finite" in proc.stderr
+
+
+def test_missing_code_section_fails(tmp_path):
+    root = make_copy(tmp_path)
+    page = root / "docs" / "net232.md"
+    replace_once(page, '--8<-- "scripts/backprop/network.py:forward"', '--8<-- "scripts/backprop/network.py:forwards"')
+    proc = build(root, strict=False)
+    assert proc.returncode != 0
+    assert "has no snippet section 'forwards'" in proc.stderr
