@@ -8,17 +8,17 @@ _SCRIPTS = str(Path(__file__).resolve().parents[1] / "scripts")
 if _SCRIPTS not in sys.path:
     sys.path.insert(0, _SCRIPTS)
 
-import hashlib
-import json
-import os
-import re
-import subprocess
-import xml.etree.ElementTree as ET
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
 
-import numpy as np
-import pytest
-from book.figures import fmt_number, line_plot, matrix_heatmap
-from book.shapes import (
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from book.figures import fmt_number, line_plot, matrix_heatmap  # noqa: E402
+from book.shapes import (  # noqa: E402
     MAX_CELLS,
     chain_shapes_ok,
     chain_svg,
@@ -27,8 +27,8 @@ from book.shapes import (
     sup,
     tensor_svg,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 NS = "{http://www.w3.org/2000/svg}"
 BROKEN = [("∂L/∂a", (2, 1)), ("∂a/∂z", (2, 3)), ("∂z/∂W", (3, 1)), ("xᵀ", (1, 2))]
@@ -330,7 +330,6 @@ def test_svg_from_pyplot_figure_closes_it():
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from book.figures import book_style, svg_from_figure
 
     with book_style():

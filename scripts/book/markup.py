@@ -15,3 +15,12 @@ def figure(svg: str, caption: str) -> str:
 def display(tex: str) -> str:
     """A display formula in the form pymdownx.arithmatex reads."""
     return "$$\n" + tex.strip() + "\n$$"
+
+
+def indent(text: str, by: str = "    ") -> str:
+    return "\n".join(by + line if line.strip() else "" for line in text.splitlines())
+
+
+def solution(body: str, title: str = "Solution") -> str:
+    """A collapsed solution block (pymdownx.details) for an exercise."""
+    return f'??? tip "{title}"\n\n' + indent(body)
