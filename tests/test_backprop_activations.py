@@ -28,12 +28,8 @@ def test_hand_values():
     assert sig(np.array([[0.0]]))[0, 0] == 0.5
     assert sig.prime(np.array([[0.0]]))[0, 0] == 0.25
     assert activation("tanh").prime(np.array([[0.0]]))[0, 0] == 1.0
-    assert math.isclose(
-        sig(np.array([[2.0]]))[0, 0], 1 / (1 + math.exp(-2.0)), rel_tol=1e-15
-    )
-    assert math.isclose(
-        sig(np.array([[-3.0]]))[0, 0], 1 / (1 + math.exp(3.0)), rel_tol=1e-15
-    )
+    assert math.isclose(sig(np.array([[2.0]]))[0, 0], 1 / (1 + math.exp(-2.0)), rel_tol=1e-15)
+    assert math.isclose(sig(np.array([[-3.0]]))[0, 0], 1 / (1 + math.exp(3.0)), rel_tol=1e-15)
     relu = activation("relu")
     z = np.array([[-1.0], [0.0], [2.0]])
     np.testing.assert_array_equal(relu(z), [[0.0], [0.0], [2.0]])
@@ -81,9 +77,7 @@ def test_prime_matches_finite_differences(name, z):
         z += 0.5  # keep away from the kink
     g, h = activation(name), 1e-6
     numeric = (g(np.array([[z + h]])) - g(np.array([[z - h]])))[0, 0] / (2 * h)
-    assert math.isclose(
-        g.prime(np.array([[z]]))[0, 0], numeric, rel_tol=1e-6, abs_tol=1e-9
-    )
+    assert math.isclose(g.prime(np.array([[z]]))[0, 0], numeric, rel_tol=1e-6, abs_tol=1e-9)
 
 
 @SETTINGS

@@ -38,12 +38,8 @@ def test_numerical_gradient_needs_floats():
 
 def test_relative_error_definition():
     # max_i |a_i - n_i| / max(|a_i|, |n_i|, tiny), entry by entry
-    assert math.isclose(
-        relative_error([1.0, 2.0], [1.0, 2.2]), 0.2 / 2.2, rel_tol=1e-12
-    )
-    assert math.isclose(
-        relative_error([100.0, 1e-3], [100.1, 2e-3]), 0.5, rel_tol=1e-12
-    )
+    assert math.isclose(relative_error([1.0, 2.0], [1.0, 2.2]), 0.2 / 2.2, rel_tol=1e-12)
+    assert math.isclose(relative_error([100.0, 1e-3], [100.1, 2e-3]), 0.5, rel_tol=1e-12)
     assert relative_error([0.0, 3.0], [0.0, 3.0]) == 0.0
     assert relative_error([0.0], [1e-12]) == 1.0  # the documented caveat
     assert relative_error(np.zeros((0,)), np.zeros((0,))) == 0.0
@@ -59,9 +55,7 @@ def test_check_network_gradients_on_seed(reduction):
     for name, (analytic, numeric, err) in report.items():
         assert analytic.shape == numeric.shape
         assert err < 1e-7, name
-    np.testing.assert_array_equal(
-        net.W[1], seed_example()[0].W[1]
-    )  # parameters restored
+    np.testing.assert_array_equal(net.W[1], seed_example()[0].W[1])  # parameters restored
 
 
 def test_check_network_gradients_batch():

@@ -54,9 +54,7 @@ def test_chain_products_equal_delta(spec, seed):
         np.testing.assert_allclose(col, grads.delta[l], rtol=1e-10, atol=1e-14)
         # (B3) through the 3-tensor dz/dW: sum_k dJ/dz_k T[k, i, j]
         T = dz_dW(net.W[l], cache.a[l - 1])
-        np.testing.assert_allclose(
-            contract_weight_gradient(row, T), grads.dW[l], rtol=1e-10, atol=1e-14
-        )
+        np.testing.assert_allclose(contract_weight_gradient(row, T), grads.dW[l], rtol=1e-10, atol=1e-14)
 
 
 def test_chain_order_shapes_and_labels():
@@ -91,14 +89,10 @@ def test_wrong_order_raises_shape_error_naming_factors():
     cache = forward(net, x)
     num = chain_numerator(net, cache, y, 1)
     # numerator factors in denominator order
-    with pytest.raises(
-        ShapeError, match=r"da\[1\]/dz\[1\] \(3, 3\) by dz\[2\]/da\[1\] \(2, 3\)"
-    ):
+    with pytest.raises(ShapeError, match=r"da\[1\]/dz\[1\] \(3, 3\) by dz\[2\]/da\[1\] \(2, 3\)"):
         multiply(list(reversed(num)))
     # the row dJ/da must come first in numerator layout
-    with pytest.raises(
-        ShapeError, match=r"da\[2\]/dz\[2\] \(2, 2\) by dJ/da\[2\] \(1, 2\)"
-    ):
+    with pytest.raises(ShapeError, match=r"da\[2\]/dz\[2\] \(2, 2\) by dJ/da\[2\] \(1, 2\)"):
         multiply([num[1], num[0]])
     assert issubclass(ShapeError, ValueError)
     with pytest.raises(ShapeError, match="only matrices"):
@@ -121,9 +115,7 @@ def test_dz_dW_tensor_is_the_derivative_of_F1():
         for j in range(2):
             E = np.zeros_like(W)
             E[i, j] = h
-            dz = (((W + E) @ a_prev + b) - ((W - E) @ a_prev + b)) / (
-                2 * h
-            )  # (F1), perturbed
+            dz = (((W + E) @ a_prev + b) - ((W - E) @ a_prev + b)) / (2 * h)  # (F1), perturbed
             np.testing.assert_allclose(T[:, i, j], dz[:, 0], atol=1e-9)
     # Contracting with any row v gives the outer product v^T a_prev^T.
     v = rng.normal(size=(1, 3))
@@ -132,12 +124,8 @@ def test_dz_dW_tensor_is_the_derivative_of_F1():
 
 def test_single_factors():
     z = np.array([[0.0], [1.0]])
-    np.testing.assert_allclose(
-        da_dz("sigmoid", z), np.diag([0.25, activation("sigmoid").prime(z)[1, 0]])
-    )
-    np.testing.assert_allclose(
-        da_dz("softmax", np.zeros((2, 1))), [[0.25, -0.25], [-0.25, 0.25]]
-    )
+    np.testing.assert_allclose(da_dz("sigmoid", z), np.diag([0.25, activation("sigmoid").prime(z)[1, 0]]))
+    np.testing.assert_allclose(da_dz("softmax", np.zeros((2, 1))), [[0.25, -0.25], [-0.25, 0.25]])
     W = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(dz_da_prev(W), W)
     row = dJ_da("squared_error", np.array([[0.5], [0.2]]), np.array([[1.0], [0.0]]))

@@ -9,9 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=50, deadline=None, database=None)
-VALID_PAIRS = [
-    (g, "squared_error") for g in ["identity", "sigmoid", "tanh", "relu", "softmax"]
-] + [
+VALID_PAIRS = [(g, "squared_error") for g in ["identity", "sigmoid", "tanh", "relu", "softmax"]] + [
     ("sigmoid", "binary_cross_entropy"),
     ("softmax", "binary_cross_entropy"),
     ("softmax", "softmax_cross_entropy"),
@@ -90,9 +88,7 @@ def test_fused_deltas_equal_the_unfused_formulas():
     z, y = rng.normal(size=(3, 2)), rng.uniform(size=(3, 2))
     s = 1 / (1 + np.exp(-z))
     unfused = (s - y) / (s * (1 - s)) * s * (1 - s)  # dJ/da ⊙ sigma'(z)
-    np.testing.assert_allclose(
-        output_delta("binary_cross_entropy", "sigmoid", z, s, y), unfused
-    )
+    np.testing.assert_allclose(output_delta("binary_cross_entropy", "sigmoid", z, s, y), unfused)
 
     y = rng.dirichlet(np.ones(3), size=2).T
     p = np.exp(z) / np.exp(z).sum(axis=0)
@@ -112,7 +108,5 @@ def test_rejects_bad_pairs_and_targets():
         output_delta("softmax_cross_entropy", "softmax", z, a, np.array([[1.0], [1.0]]))
     with pytest.raises(ValueError, match="shape"):
         output_delta("squared_error", "sigmoid", z, a, np.array([1.0, 0.0]))
-    with pytest.raises(
-        ValueError, match="binary_cross_entropy, softmax_cross_entropy, squared_error"
-    ):
+    with pytest.raises(ValueError, match="binary_cross_entropy, softmax_cross_entropy, squared_error"):
         loss("hinge")

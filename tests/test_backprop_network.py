@@ -48,13 +48,8 @@ def random_problem(seed, depth, m, loss_name):
         acts.append(str(rng.choice(OUTPUTS[loss_name])))
         if acts[-1] == "softmax":
             sizes[-1] = max(sizes[-1], 2)
-        W = [None] + [
-            rng.normal(size=(sizes[l], sizes[l - 1])) / math.sqrt(sizes[l - 1])
-            for l in range(1, depth + 1)
-        ]
-        b = [None] + [
-            rng.normal(scale=0.5, size=(sizes[l], 1)) for l in range(1, depth + 1)
-        ]
+        W = [None] + [rng.normal(size=(sizes[l], sizes[l - 1])) / math.sqrt(sizes[l - 1]) for l in range(1, depth + 1)]
+        b = [None] + [rng.normal(scale=0.5, size=(sizes[l], 1)) for l in range(1, depth + 1)]
         net = Network(W=W, b=b, activations=[None, *acts], loss=loss_name)
         x = rng.normal(size=(sizes[0], m))
         d_L = sizes[-1]
@@ -65,15 +60,9 @@ def random_problem(seed, depth, m, loss_name):
         else:
             y = rng.dirichlet(np.ones(d_L), size=m).T
         cache = forward(net, x)
-        kinks = any(
-            np.min(np.abs(cache.z[l])) < 1e-3
-            for l in range(1, depth + 1)
-            if acts[l - 1] == "relu"
-        )
+        kinks = any(np.min(np.abs(cache.z[l])) < 1e-3 for l in range(1, depth + 1) if acts[l - 1] == "relu")
         a_L = cache.a[depth]
-        saturated = loss_name == "binary_cross_entropy" and (
-            np.min(a_L) < 1e-2 or np.max(a_L) > 1 - 1e-2
-        )
+        saturated = loss_name == "binary_cross_entropy" and (np.min(a_L) < 1e-2 or np.max(a_L) > 1 - 1e-2)
         if not (kinks or saturated):
             return net, x, y
     raise RuntimeError("could not draw a well-conditioned problem")
@@ -127,9 +116,7 @@ def test_delta_is_dJ_dz(problem):
 
     for l in range(1, net.L + 1):
         z_l = cache.z[l].copy()
-        assert_grad_close(
-            delta[l], numerical_gradient(lambda z_, l=l: J_from_layer(l, z_), z_l)
-        )
+        assert_grad_close(delta[l], numerical_gradient(lambda z_, l=l: J_from_layer(l, z_), z_l))
 
 
 # --- against autograd (independent forward pass written here) -------------------------
@@ -143,16 +130,14 @@ AG_ACTS = {
 }
 AG_LOSSES = {
     "squared_error": lambda a, y: 0.5 * anp.sum((a - y) ** 2),
-    "binary_cross_entropy": lambda a, y: (
-        -anp.sum(y * anp.log(a) + (1 - y) * anp.log(1 - a))
-    ),
+    "binary_cross_entropy": lambda a, y: -anp.sum(y * anp.log(a) + (1 - y) * anp.log(1 - a)),
     "softmax_cross_entropy": lambda a, y: -anp.sum(y * anp.log(a)),
 }
 
 
 def ag_loss(params, x, y, acts, loss_name, reduction):
     a = x
-    for (W, b), name in zip(params, acts):
+    for (W, b), name in zip(params, acts, strict=True):
         a = AG_ACTS[name](anp.dot(W, a) + b)
     J = AG_LOSSES[loss_name](a, y)
     return J / x.shape[1] if reduction == "mean" else J
@@ -197,12 +182,7 @@ def test_shapes(sizes, m, hidden, out, seed):
     for l in range(1, L + 1):
         assert grads.dW[l].shape == net.W[l].shape == (sizes[l], sizes[l - 1])
         assert grads.db[l].shape == net.b[l].shape == (sizes[l], 1)
-        assert (
-            grads.delta[l].shape
-            == cache.z[l].shape
-            == cache.a[l].shape
-            == (sizes[l], m)
-        )
+        assert grads.delta[l].shape == cache.z[l].shape == cache.a[l].shape == (sizes[l], m)
 
 
 @SETTINGS
@@ -211,14 +191,10 @@ def test_batch_gradient_is_sum_of_example_gradients(problem):
     net, x, y = problem
     m = x.shape[1]
     total = sum(flatten_grads(gradients(net, x[:, [i]], y[:, [i]])) for i in range(m))
-    np.testing.assert_allclose(
-        flatten_grads(gradients(net, x, y)), total, rtol=1e-10, atol=1e-13
-    )
+    np.testing.assert_allclose(flatten_grads(gradients(net, x, y)), total, rtol=1e-10, atol=1e-13)
     mean = flatten_grads(gradients(net, x, y, reduction="mean"))
     np.testing.assert_allclose(mean, total / m, rtol=1e-10, atol=1e-13)
-    assert math.isclose(
-        loss_value(net, x, y, "mean"), loss_value(net, x, y) / m, rel_tol=1e-12
-    )
+    assert math.isclose(loss_value(net, x, y, "mean"), loss_value(net, x, y) / m, rel_tol=1e-12)
 
 
 # --- hand-worked -----------------------------------------------------------------------
@@ -320,9 +296,7 @@ def test_flat_vector_round_trip_and_gradient(problem):
     theta = flatten_params(net)
     assert theta.size == sum(net.W[l].size + net.b[l].size for l in range(1, net.L + 1))
     np.testing.assert_array_equal(flatten_params(unflatten_params(net, theta)), theta)
-    numeric = numerical_gradient(
-        lambda t: loss_value(unflatten_params(net, t), x, y), theta.copy()
-    )
+    numeric = numerical_gradient(lambda t: loss_value(unflatten_params(net, t), x, y), theta.copy())
     assert_grad_close(flatten_grads(gradients(net, x, y)), numeric)
     with pytest.raises(ValueError, match="theta"):
         unflatten_params(net, theta[:-1])

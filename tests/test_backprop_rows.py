@@ -14,9 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=40, deadline=None, database=None)
-dims = st.tuples(
-    st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 4)
-)
+dims = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 4))
 
 
 def data(seed, m, n_in, n_out):
@@ -107,10 +105,7 @@ def test_matches_the_column_network():
 def test_batch_gradient_is_sum_over_examples(d):
     X, W, b, G = data(*d)
     dX, dW, db = linear_backward(G, linear_forward(X, W, b)[1])
-    per = [
-        linear_backward(G[[i]], linear_forward(X[[i]], W, b)[1])
-        for i in range(X.shape[0])
-    ]
+    per = [linear_backward(G[[i]], linear_forward(X[[i]], W, b)[1]) for i in range(X.shape[0])]
     np.testing.assert_allclose(dW, sum(p[1] for p in per), atol=1e-12)
     np.testing.assert_allclose(db, sum(p[2] for p in per), atol=1e-12)
     np.testing.assert_allclose(dX, np.vstack([p[0] for p in per]), atol=1e-12)

@@ -25,14 +25,8 @@ def test_layout_and_index_shift():
     assert net.W[1].shape == (3, 2)  # question's W^(2)
     assert net.W[2].shape == (2, 3)  # question's W^(3)
     assert x.shape == (2, 1) and y.shape == (2, 1)
-    assert (
-        net.activations == [None, "sigmoid", "sigmoid"] and net.loss == "squared_error"
-    )
-    assert (
-        [question_layer(l) for l in (0, 1, 2)]
-        == [1, 2, 3]
-        == [QUESTION_LAYER[l] for l in (0, 1, 2)]
-    )
+    assert net.activations == [None, "sigmoid", "sigmoid"] and net.loss == "squared_error"
+    assert [question_layer(l) for l in (0, 1, 2)] == [1, 2, 3] == [QUESTION_LAYER[l] for l in (0, 1, 2)]
     assert [code_layer(q) for q in (1, 2, 3)] == [0, 1, 2]
 
 
@@ -53,9 +47,7 @@ def test_forward_by_hand():
     x1, x2 = x[:, 0].tolist()
     # question's z^(2) = W^(2) a^(1) + b^(2), one explicit sum per row
     z2 = [W2[i][0] * x1 + W2[i][1] * x2 + b2[i] for i in range(3)]
-    np.testing.assert_allclose(
-        z2, [0.35, 0.2, 0.1], rtol=1e-12
-    )  # 0.1+0.15+0.1, -0.2+0.2+0.2, 0.5-0.3-0.1
+    np.testing.assert_allclose(z2, [0.35, 0.2, 0.1], rtol=1e-12)  # 0.1+0.15+0.1, -0.2+0.2+0.2, 0.5-0.3-0.1
     a2 = [sigma(t) for t in z2]
     z3 = [sum(W3[k][j] * a2[j] for j in range(3)) + b3[k] for k in range(2)]
     a3 = [sigma(t) for t in z3]
@@ -83,18 +75,12 @@ def test_backward_by_hand():
     # (B1) with squared error and sigmoid: (a - y) * a (1 - a)
     d3 = [(a3[k] - t[k]) * a3[k] * (1 - a3[k]) for k in range(2)]
     # (B2): delta^(2)_j = (sum_k W^(3)_kj delta^(3)_k) * a^(2)_j (1 - a^(2)_j)
-    d2 = [
-        sum(W3[k][j] * d3[k] for k in range(2)) * a2[j] * (1 - a2[j]) for j in range(3)
-    ]
+    d2 = [sum(W3[k][j] * d3[k] for k in range(2)) * a2[j] * (1 - a2[j]) for j in range(3)]
     g = gradients(net, x, y)
     np.testing.assert_allclose(g.delta[2][:, 0], d3, rtol=1e-13)
     np.testing.assert_allclose(g.delta[1][:, 0], d2, rtol=1e-13)
     # (B3): dJ/dW_kj = delta_k a_prev_j ; (B4): dJ/db_k = delta_k
-    np.testing.assert_allclose(
-        g.dW[2], [[d3[k] * a2[j] for j in range(3)] for k in range(2)], rtol=1e-13
-    )
-    np.testing.assert_allclose(
-        g.dW[1], [[d2[i] * a1[j] for j in range(2)] for i in range(3)], rtol=1e-13
-    )
+    np.testing.assert_allclose(g.dW[2], [[d3[k] * a2[j] for j in range(3)] for k in range(2)], rtol=1e-13)
+    np.testing.assert_allclose(g.dW[1], [[d2[i] * a1[j] for j in range(2)] for i in range(3)], rtol=1e-13)
     np.testing.assert_allclose(g.db[2][:, 0], d3, rtol=1e-13)
     np.testing.assert_allclose(g.db[1][:, 0], d2, rtol=1e-13)

@@ -126,13 +126,9 @@ identity = Activation("identity", _identity, _identity_prime, elementwise=True)
 sigmoid = Activation("sigmoid", _sigmoid, _sigmoid_prime, elementwise=True)
 tanh = Activation("tanh", _tanh, _tanh_prime, elementwise=True)
 relu = Activation("relu", _relu, _relu_prime, elementwise=True)
-softmax = Activation(
-    "softmax", _softmax, None, elementwise=False, full_jacobian=_softmax_jacobian
-)
+softmax = Activation("softmax", _softmax, None, elementwise=False, full_jacobian=_softmax_jacobian)
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a for a in (identity, sigmoid, tanh, relu, softmax)
-}
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (identity, sigmoid, tanh, relu, softmax)}
 
 
 def activation(name: str | Activation) -> Activation:

@@ -27,9 +27,7 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, h: float = 1e-5) -
     (about 1e-3) because its rounding error is larger.
     """
     if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
-        raise TypeError(
-            "x must be a floating-point numpy array (it is perturbed in place)"
-        )
+        raise TypeError("x must be a floating-point numpy array (it is perturbed in place)")
     grad = np.zeros(x.shape, dtype=np.float64)
     for i in np.ndindex(x.shape):
         old = x[i]  # a numpy scalar: a copy, not a view
@@ -59,9 +57,7 @@ def relative_error(analytic: Array, numeric: Array) -> float:
     if a.size == 0:
         return 0.0
     tiny = np.finfo(np.float64).tiny
-    return float(
-        np.max(np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), tiny))
-    )
+    return float(np.max(np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), tiny)))
 
 
 def check_network_gradients(

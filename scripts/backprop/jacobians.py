@@ -82,9 +82,7 @@ def _column(v: Array) -> Array:
     if v.ndim == 1:
         v = v[:, None]
     if v.ndim != 2 or v.shape[1] != 1:
-        raise ValueError(
-            f"this module handles one example (a (d, 1) column), got shape {v.shape}"
-        )
+        raise ValueError(f"this module handles one example (a (d, 1) column), got shape {v.shape}")
     return v
 
 
@@ -133,8 +131,7 @@ def chain_denominator(net: Network, cache: Cache, y: Array, l: int) -> list[Fact
     Their product is a d_l x 1 column, which is delta^(l) itself.
     """
     return [
-        Factor(f.name, f.tex, to_denominator(f.value), layout="denominator")
-        for f in reversed(chain_numerator(net, cache, y, l))
+        Factor(f.name, f.tex, to_denominator(f.value), layout="denominator") for f in reversed(chain_numerator(net, cache, y, l))
     ]
 
 
@@ -144,9 +141,7 @@ def multiply(factors: list[Factor]) -> Array:
         raise ValueError("nothing to multiply")
     for f in factors:
         if np.ndim(f.value) != 2:
-            raise ShapeError(
-                f"{f.name} has shape {f.shape}; only matrices can be chained"
-            )
+            raise ShapeError(f"{f.name} has shape {f.shape}; only matrices can be chained")
     product = factors[0].value
     for left, right in pairwise(factors):
         if product.shape[1] != right.shape[0]:
@@ -182,9 +177,7 @@ def to_numerator(x: Array) -> Array:
     if x.ndim == 1:
         return x[None, :]
     if x.ndim != 2:
-        raise ValueError(
-            f"layouts are defined for vectors and matrices, got shape {x.shape}"
-        )
+        raise ValueError(f"layouts are defined for vectors and matrices, got shape {x.shape}")
     return x.T
 
 
@@ -198,7 +191,5 @@ def to_denominator(x: Array) -> Array:
     if x.ndim == 1:
         return x[:, None]
     if x.ndim != 2:
-        raise ValueError(
-            f"layouts are defined for vectors and matrices, got shape {x.shape}"
-        )
+        raise ValueError(f"layouts are defined for vectors and matrices, got shape {x.shape}")
     return x.T

@@ -39,9 +39,7 @@ def _check_same_shape(a: Array, y: Array) -> None:
     # Broadcasting a (d, m) output against a (d,) target would silently
     # produce a (d, d) or (m, m) "loss"; refuse instead.
     if np.shape(a) != np.shape(y):
-        raise ValueError(
-            f"output a has shape {np.shape(a)} but target y has shape {np.shape(y)}"
-        )
+        raise ValueError(f"output a has shape {np.shape(a)} but target y has shape {np.shape(y)}")
 
 
 # J = 1/2 sum (a - y)^2;  dJ/da = a - y
@@ -68,9 +66,7 @@ softmax_cross_entropy = Loss(
     lambda a, y: -y / a,
 )
 
-LOSSES: dict[str, Loss] = {
-    f.name: f for f in (squared_error, binary_cross_entropy, softmax_cross_entropy)
-}
+LOSSES: dict[str, Loss] = {f.name: f for f in (squared_error, binary_cross_entropy, softmax_cross_entropy)}
 
 
 def loss(name: str | Loss) -> Loss:
@@ -92,14 +88,10 @@ def check_compatible(loss_: str | Loss, g: str | Activation) -> None:
     ``output_delta`` handles them through the Jacobian.
     """
     if loss(loss_).name == "softmax_cross_entropy" and activation(g).name != "softmax":
-        raise ValueError(
-            f"softmax_cross_entropy needs a softmax output layer, got {activation(g).name}"
-        )
+        raise ValueError(f"softmax_cross_entropy needs a softmax output layer, got {activation(g).name}")
 
 
-def output_delta(
-    loss_: str | Loss, g: str | Activation, z: Array, a: Array, y: Array
-) -> Array:
+def output_delta(loss_: str | Loss, g: str | Activation, z: Array, a: Array, y: Array) -> Array:
     """(B1) delta^(L) = dJ/dz^(L), for a batch of columns (d_L, m).
 
     Three cases, cheapest first:
@@ -118,9 +110,7 @@ def output_delta(
         return a - y  # (B1), fused: sigma' = a (1 - a) cancels the denominator
     if (g.name, L.name) == ("softmax", "softmax_cross_entropy"):
         if not np.allclose(np.sum(y, axis=0), 1.0):
-            raise ValueError(
-                "softmax_cross_entropy targets must be columns summing to 1"
-            )
+            raise ValueError("softmax_cross_entropy targets must be columns summing to 1")
         return a - y  # (B1), fused: (diag(p) - p p^T)(-y / p) = p - y when sum(y) = 1
     if g.elementwise:
         return L.grad(a, y) * g.prime(z)  # (B1) dJ/da ⊙ g'(z)

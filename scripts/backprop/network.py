@@ -32,25 +32,15 @@ class Network:
 
     def __post_init__(self) -> None:
         if not (len(self.W) == len(self.b) == len(self.activations)) or len(self.W) < 2:
-            raise ValueError(
-                "W, b, activations must be lists [None, layer 1, ..., layer L], L >= 1"
-            )
-        if (
-            self.W[0] is not None
-            or self.b[0] is not None
-            or self.activations[0] is not None
-        ):
+            raise ValueError("W, b, activations must be lists [None, layer 1, ..., layer L], L >= 1")
+        if self.W[0] is not None or self.b[0] is not None or self.activations[0] is not None:
             raise ValueError("index 0 of W, b, activations is unused and must be None")
         for l in range(1, self.L + 1):
             d_l, d_prev = np.shape(self.W[l])
             if l > 1 and d_prev != np.shape(self.W[l - 1])[0]:
-                raise ValueError(
-                    f"W[{l}] has {d_prev} columns but layer {l - 1} has width {np.shape(self.W[l - 1])[0]}"
-                )
+                raise ValueError(f"W[{l}] has {d_prev} columns but layer {l - 1} has width {np.shape(self.W[l - 1])[0]}")
             if np.shape(self.b[l]) != (d_l, 1):
-                raise ValueError(
-                    f"b[{l}] must have shape ({d_l}, 1), got {np.shape(self.b[l])}"
-                )
+                raise ValueError(f"b[{l}] must have shape ({d_l}, 1), got {np.shape(self.b[l])}")
             g = activation(self.activations[l])
             # (B2) multiplies by g'(z) entry by entry, which only holds for
             # elementwise g; softmax belongs on the output layer.
@@ -73,9 +63,7 @@ class Network:
     @property
     def sizes(self) -> list[int]:
         """Widths [d_0, d_1, ..., d_L]."""
-        return [np.shape(self.W[1])[1]] + [
-            np.shape(self.W[l])[0] for l in range(1, self.L + 1)
-        ]
+        return [np.shape(self.W[1])[1]] + [np.shape(self.W[l])[0] for l in range(1, self.L + 1)]
 
 
 @dataclass
@@ -109,9 +97,7 @@ def init_network(
     """
     L = len(sizes) - 1
     if L < 1 or any(int(d) < 1 for d in sizes):
-        raise ValueError(
-            f"sizes must list at least two positive widths, got {list(sizes)}"
-        )
+        raise ValueError(f"sizes must list at least two positive widths, got {list(sizes)}")
     names = [activations] * L if isinstance(activations, str) else list(activations)
     if len(names) != L:
         raise ValueError(f"need {L} activation names (layers 1..{L}), got {len(names)}")
@@ -184,17 +170,13 @@ def gradients(net: Network, x: Array, y: Array, reduction: str = "sum") -> Grads
 
 def flatten_params(net: Network) -> Array:
     """Concatenate W[1], b[1], ..., W[L], b[L] (row-major) into one 1-D vector."""
-    return np.concatenate(
-        [p.ravel() for l in range(1, net.L + 1) for p in (net.W[l], net.b[l])]
-    )
+    return np.concatenate([p.ravel() for l in range(1, net.L + 1) for p in (net.W[l], net.b[l])])
 
 
 def flatten_grads(grads: Grads) -> Array:
     """Flatten dW, db in the same order as ``flatten_params``."""
     L = len(grads.dW) - 1
-    return np.concatenate(
-        [p.ravel() for l in range(1, L + 1) for p in (grads.dW[l], grads.db[l])]
-    )
+    return np.concatenate([p.ravel() for l in range(1, L + 1) for p in (grads.dW[l], grads.db[l])])
 
 
 def unflatten_params(net: Network, theta: Array) -> Network:

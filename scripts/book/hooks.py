@@ -126,5 +126,16 @@ def on_page_content(html, page, config, files):
     return html
 
 
+def on_post_build(config):
+    """The print-site plugin assembles its page from content captured before this hook ran; render its math too."""
+    page = Path(config.site_dir) / "print_page" / "index.html"
+    if page.exists():
+        try:
+            html, _ = _renderer.render_page(page.read_text(encoding="utf-8"))
+        except katex.TexError as e:  # the same formula already failed on its own page; be safe anyway
+            raise PluginError(f"print_page: malformed TeX: {e.reason}\n  formula: {e.tex.strip()}") from None
+        page.write_text(html, encoding="utf-8")
+
+
 def on_shutdown():
     _renderer.close()
