@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -44,18 +45,40 @@ def built_site(tmp_path_factory) -> Path:
     return site
 
 
+def site_prefix() -> str:
+    """The path the site lives under on GitHub Pages (from site_url), e.g. /backprop-in-matrix-notation/."""
+    import yaml  # PyYAML comes with MkDocs
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)  # ignore !!python/name tags
+    config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+    return "/" + urlparse(config["site_url"]).path.strip("/") + "/"
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site under the same path prefix as the hosted book, 404 elsewhere."""
+
+    prefix = "/"
+
+    def translate_path(self, path):
+        if not path.startswith(self.prefix):
+            return "/nonexistent-outside-site-prefix"
+        return super().translate_path("/" + path[len(self.prefix):])
+
     def log_message(self, *args):  # keep pytest output readable
         pass
 
 
 @pytest.fixture(scope="session")
 def site_url(built_site) -> str:
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    prefix = site_prefix()
+    handler = functools.partial(type("Handler", (_QuietHandler,), {"prefix": prefix}), directory=str(built_site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     server.shutdown()
 
 

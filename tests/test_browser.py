@@ -32,8 +32,10 @@ def all_pages(built_site):
     return found
 
 
-def open_page(context, url, scheme, width):
+def open_page(context, url, scheme, width, forget_palette=True):
     page = context.new_page()
+    if forget_palette:  # Material remembers the last scheme in localStorage; each check starts from the media query
+        page.add_init_script("try { localStorage.clear() } catch (e) {}")
     page.set_viewport_size({"width": width, "height": 900})
     page.emulate_media(color_scheme=scheme)
     events = {"console": [], "failed": [], "outside": []}
@@ -130,8 +132,8 @@ def test_axe_finds_no_violations(browser_context, site_url, all_pages, scheme):
 
 def test_search_finds_a_chapter_by_a_term_from_it(browser_context, site_url):
     page, events = open_page(browser_context, site_url, "light", 1280)
-    page.click("label.md-search__icon, label[for=__search]", timeout=5000)
-    page.fill("input.md-search__input", "denominator")
+    page.click("input.md-search__input")
+    page.keyboard.type("denominator")
     page.wait_for_selector(".md-search-result__item", timeout=10000)
     links = page.eval_on_selector_all(".md-search-result__item a", "as => as.map(a => a.getAttribute('href'))")
     assert any(re.search(r"(net232|layouts)/", href or "") for href in links), links
@@ -140,7 +142,9 @@ def test_search_finds_a_chapter_by_a_term_from_it(browser_context, site_url):
 
 
 def test_colour_scheme_toggle_switches_and_persists(browser_context, site_url):
-    page, _ = open_page(browser_context, site_url + "net232/", "light", 1280)
+    page, _ = open_page(browser_context, site_url + "net232/", "light", 1280, forget_palette=False)
+    page.evaluate("localStorage.clear()")
+    page.reload()
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
     page.click("form[data-md-component=palette] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'", timeout=5000)
