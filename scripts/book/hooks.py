@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ if str(REPO / "scripts") not in sys.path:
 from book import artifacts, katex  # noqa: E402
 
 _renderer = katex.KatexRenderer()
+FIGURE_IN_P = re.compile(r'<p>\s*(<figure class="bp-figure">.*?</figure>)\s*</p>', re.S)
 _stats = {"formulas": 0, "seconds": 0.0}
 
 
@@ -121,6 +123,9 @@ def on_page_content(html, page, config, files):
         html, n = _renderer.render_page(html)
     except katex.TexError as e:
         raise PluginError(f"{_locate(page, e.tex)}: malformed TeX: {e.reason}\n  formula: {e.tex.strip()}") from None
+    # A figure included inside a tab or admonition arrives wrapped in <p> (Markdown does not see
+    # indented raw HTML as a block); <figure> may not sit in <p>, so unwrap it.
+    html = FIGURE_IN_P.sub(r"\1", html)
     _stats["formulas"] += n
     _stats["seconds"] += time.perf_counter() - start
     return html
@@ -132,6 +137,7 @@ def on_post_build(config):
     if page.exists():
         try:
             html, _ = _renderer.render_page(page.read_text(encoding="utf-8"))
+            html = FIGURE_IN_P.sub(r"\1", html)
         except katex.TexError as e:  # the same formula already failed on its own page; be safe anyway
             raise PluginError(f"print_page: malformed TeX: {e.reason}\n  formula: {e.tex.strip()}") from None
         page.write_text(html, encoding="utf-8")
