@@ -1,0 +1,89 @@
+"""`mkdocs serve` as a contributor uses it: edits are picked up, and it never rebuilds in a loop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+from test_build import make_copy
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, root, port):
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
+            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+
+    def builds(self) -> int:
+        return sum("Building documentation" in line for line in self.lines)
+
+    def wait_for(self, predicate, timeout=60.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if predicate():
+                return True
+            if self.proc.poll() is not None:
+                raise AssertionError("mkdocs serve exited:\n" + "\n".join(self.lines[-30:]))
+            time.sleep(0.1)
+        raise AssertionError("timed out; log:\n" + "\n".join(self.lines[-30:]))
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode("utf-8")
+
+
+def test_serve_regenerates_on_script_edit_and_does_not_loop(tmp_path):
+    root = make_copy(tmp_path)
+    port = free_port()
+    server = Server(root, port)
+    try:
+        server.wait_for(lambda: any("Serving on" in line for line in server.lines))
+        base = next(line for line in server.lines if "Serving on" in line).split("Serving on ")[1].strip()
+        page = base + "net232/"
+        assert "The outer product" in fetch(page)
+        time.sleep(3)
+        settled = server.builds()
+        assert settled == 1, "\n".join(server.lines)
+
+        # A prose edit rebuilds once.
+        index = root / "docs" / "index.md"
+        index.write_text(index.read_text(encoding="utf-8") + "\nA new closing line.\n", encoding="utf-8")
+        server.wait_for(lambda: "A new closing line." in fetch(base))
+        # An edit to a generator regenerates its artifacts in the running server.
+        gen = root / "scripts" / "generators" / "net232.py"
+        gen.write_text(gen.read_text(encoding="utf-8").replace("The outer product", "The outer product (edited)"), encoding="utf-8")
+        server.wait_for(lambda: "The outer product (edited)" in fetch(page))
+        # Then it stays quiet: generated files live outside docs/, so nothing retriggers a build.
+        time.sleep(2)
+        before = server.builds()
+        time.sleep(4)
+        assert server.builds() == before, "serve kept rebuilding:\n" + "\n".join(server.lines[-20:])
+    finally:
+        server.stop()
