@@ -4,9 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from backprop import ACTIVATIONS, activation
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from backprop import ACTIVATIONS, activation
 
 SETTINGS = settings(max_examples=50, deadline=None, database=None)
 ELEMENTWISE = ["identity", "sigmoid", "tanh", "relu"]

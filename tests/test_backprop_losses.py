@@ -4,9 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from backprop import LOSSES, activation, loss, numerical_gradient, output_delta
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from backprop import LOSSES, activation, loss, numerical_gradient, output_delta
 
 SETTINGS = settings(max_examples=50, deadline=None, database=None)
 VALID_PAIRS = [(g, "squared_error") for g in ["identity", "sigmoid", "tanh", "relu", "softmax"]] + [

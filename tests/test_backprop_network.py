@@ -6,6 +6,9 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from backprop import (
     Network,
     activation,
@@ -20,8 +23,6 @@ from backprop import (
     numerical_gradient,
     unflatten_params,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=60, deadline=None, database=None)
 HIDDEN = ["identity", "sigmoid", "tanh", "relu"]

@@ -1,6 +1,9 @@
 """Row convention (nn.Linear and CS231n affine) against finite differences and the column form."""
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from backprop import (
     Network,
     affine_backward,
@@ -10,8 +13,6 @@ from backprop import (
     linear_forward,
     numerical_gradient,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=40, deadline=None, database=None)
 dims = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 4))

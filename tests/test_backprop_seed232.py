@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+
 from backprop import (
     QUESTION_LAYER,
     code_layer,

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlparse
 
 import pytest
+
 from site_fixtures import REPO, SCREENSHOTS, page_paths
 
 pytestmark = pytest.mark.browser

@@ -4,9 +4,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from chapter_tools import failed, run_chapter
 
 import backprop.activations as activations
+from chapter_tools import failed, run_chapter
 
 
 def wrong_sigmoid(monkeypatch, g_prime):

@@ -17,6 +17,9 @@ import xml.etree.ElementTree as ET  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
 from book.figures import fmt_number, line_plot, matrix_heatmap  # noqa: E402
 from book.shapes import (  # noqa: E402
     MAX_CELLS,
@@ -27,8 +30,6 @@ from book.shapes import (  # noqa: E402
     sup,
     tensor_svg,
 )
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 NS = "{http://www.w3.org/2000/svg}"
 BROKEN = [("∂L/∂a", (2, 1)), ("∂a/∂z", (2, 3)), ("∂z/∂W", (3, 1)), ("xᵀ", (1, 2))]
@@ -330,6 +331,7 @@ def test_svg_from_pyplot_figure_closes_it():
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from book.figures import book_style, svg_from_figure
 
     with book_style():

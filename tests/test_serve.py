@@ -11,6 +11,7 @@ import time
 import urllib.request
 
 import pytest
+
 from test_build import make_copy
 
 pytestmark = pytest.mark.slow

@@ -96,5 +96,5 @@ def matrix_table(M, row_labels: Sequence[str], col_labels: Sequence[str], corner
         M = M[:, None]
     if M.shape != (len(row_labels), len(col_labels)):
         raise ValueError(f"matrix of shape {M.shape} does not fit labels {len(row_labels)}×{len(col_labels)}")
-    rows = [[lab, *(num(x, digits) for x in row)] for lab, row in zip(row_labels, M)]
+    rows = [[lab, *(num(x, digits) for x in row)] for lab, row in zip(row_labels, M, strict=True)]
     return md_table([corner, *col_labels], rows)

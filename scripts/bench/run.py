@@ -1,0 +1,106 @@
+"""The book's performance benchmark: `make bench` (= .venv/bin/python scripts/bench/run.py).
+
+Sections (all by default; pick some with --only build,reader,reference):
+
+  build      cold, warm, prose-edit, generator-edit and "plain" builds of a clean temporary copy,
+             and the save-to-reload time under `mkdocs serve --livereload`
+  reader     the heaviest chapter in headless Chromium (first contentful paint, math laid out,
+             layout shift, bytes, requests) against client-side KaTeX and MathJax 3 baselines
+  reference  batched forward/backward of an MLP against its GEMM lower bound and a per-example loop
+
+Figures are medians of several runs; ratios are taken between runs made side by side in the
+same round (A B, B A, ...), because a small shared machine is noisy. Figures go to stdout
+(Markdown); progress goes to stderr. A full run (every section, not --quick) also writes
+bench-results.md, which is committed; --output writes elsewhere, --no-write nowhere.
+Nothing here is part of the site build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import REPO, SectionResult, log, machine  # noqa: E402
+
+SECTIONS = ("build", "reader", "reference")
+RESULTS = REPO / "bench-results.md"
+
+
+def run_section(name: str, quick: bool) -> SectionResult:
+    if name == "build":
+        import build
+
+        return build.run(quick=quick)
+    if name == "reader":
+        import reader
+
+        return reader.run(quick=quick)
+    import reference
+
+    return reference.run(quick=quick)
+
+
+def report(results: list[SectionResult], facts: dict[str, str], quick: bool, seconds: float) -> str:
+    out = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`scripts/bench/run.py`); "
+        f"{'a --quick smoke run, not representative; ' if quick else ''}"
+        f"the whole run took {seconds:.0f} s. Times are medians; a ratio is the median of ratios between runs "
+        "made side by side in the same round. Timings never go into the site build.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "| --- | --- |",
+    ]
+    out += [f"| {k} | {v} |" for k, v in facts.items()]
+    out.append("")
+    for res in results:
+        out.append(res.markdown())
+    targeted = [(res.title, row) for res in results for row in res.rows if row.ok is not None]
+    if targeted:
+        passed = sum(1 for _, r in targeted if r.ok)
+        out += ["## Targets", "", f"{passed} of {len(targeted)} targets met.", ""]
+        out += [f"- {'pass' if r.ok else '**MISS**'}: {r.figure} = {r.value} (target {r.target})" for _, r in targeted]
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[2:]))
+    parser.add_argument("--quick", action="store_true", help="few repetitions: a smoke test of the benchmark itself")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
+    parser.add_argument("--output", type=Path, help=f"write the results here (default: {RESULTS.name} after a full run)")
+    parser.add_argument("--no-write", action="store_true", help="print only, write no results file")
+    args = parser.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in SECTIONS]
+    if unknown or not chosen:
+        parser.error(f"unknown section(s) {unknown}; choose from {', '.join(SECTIONS)}")
+    chosen = [s for s in SECTIONS if s in chosen]  # fixed order
+
+    start = time.perf_counter()
+    facts = machine()
+    results = []
+    for name in chosen:
+        log(f"section {name}{' (quick)' if args.quick else ''}")
+        results.append(run_section(name, args.quick))
+    text = report(results, facts, args.quick, time.perf_counter() - start)
+    print(text)
+    target = args.output
+    if target is None and not args.no_write and not args.quick and chosen == list(SECTIONS):
+        target = RESULTS
+    if target is not None and not args.no_write:
+        target.write_text(text, encoding="utf-8")
+        log(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
