@@ -258,7 +258,9 @@ def make_copy(parent: Path, name: str = "book") -> Path:
 
 
 def build_env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0", **extra}
+    """The environment of `make build`: as the caller's, but Python writes bytecode as it does on a writer's machine."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0", **extra}
 
 
 def free_port() -> int:

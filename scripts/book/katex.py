@@ -20,7 +20,7 @@ REPO = HERE.parents[1]
 KATEX_DIST = REPO / "node_modules" / "katex" / "dist"
 
 # arithmatex (generic mode) wraps inline math in \( \) and display math in \[ \].
-INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>', re.S)
+INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>(?P<punct>[.,;:!?)]*)', re.S)
 DISPLAY = re.compile(r'<div class="arithmatex">\\\[(?P<tex>.*?)\\\]</div>', re.S)
 
 
@@ -79,7 +79,10 @@ class KatexRenderer:
         def inline(m: re.Match) -> str:
             nonlocal count
             count += 1
-            return '<span class="arithmatex">' + self.render(html.unescape(m["tex"]), False) + "</span>"
+            math = '<span class="arithmatex">' + self.render(html.unescape(m["tex"]), False) + "</span>"
+            if m["punct"]:  # keep "x²." together: a line may otherwise break before the full stop
+                return f'<span class="bp-nobr">{math}{m["punct"]}</span>'
+            return math
 
         def display(m: re.Match) -> str:
             nonlocal count
