@@ -105,11 +105,12 @@ def test_cache_regenerates_only_what_changed(tmp_path):
     # Prose edits do not touch the generators' inputs.
     (root / "docs" / "index.md").write_text("# Edited\n", encoding="utf-8")
     assert "0 generator(s) run" in generate(root).stdout
-    # Editing one generator reruns only that generator.
-    gen = root / "scripts" / "generators" / "net232.py"
+    # Editing one generator reruns only that generator (and generators that declare DEPENDS_ON it;
+    # nothing depends on gradient_checking).
+    gen = root / "scripts" / "generators" / "gradient_checking.py"
     gen.write_text(gen.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
     out = generate(root).stdout
-    assert "1 generator(s) run ['net232']" in out, out
+    assert "1 generator(s) run ['gradient_checking']" in out, out
     # Editing the reference implementation reruns everything that may depend on it.
     ref = root / "scripts" / "backprop" / "network.py"
     ref.write_text(ref.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
@@ -231,3 +232,13 @@ def test_scaffolded_chapter_builds_with_checked_artifacts(tmp_path):
     proc = run(root, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
                "-o", "pythonpath=scripts", str(test))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_declared_dependencies_join_the_cache_key(tmp_path):
+    """gradient_checking declares DEPENDS_ON all generators: editing another chapter reruns it too."""
+    root = make_copy(tmp_path)
+    assert generate(root).returncode == 0
+    gen = root / "scripts" / "generators" / "net232.py"
+    gen.write_text(gen.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    out = generate(root).stdout
+    assert "2 generator(s) run ['gradient_checking', 'net232']" in out, out

@@ -242,8 +242,25 @@ def environment_key() -> str:
     return ";".join(versions)
 
 
+def declared_dependencies(generator: Path) -> list[Path]:
+    """Files named by a module-level `DEPENDS_ON = ["glob", ...]` (repo-relative), read without importing."""
+    import ast
+
+    for node in ast.parse(generator.read_bytes()).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEPENDS_ON" for t in node.targets):
+            patterns = ast.literal_eval(node.value)
+            if not (isinstance(patterns, list) and all(isinstance(p, str) for p in patterns)):
+                raise ValueError(f"{generator.name}: DEPENDS_ON must be a list of glob strings")
+            return sorted({f for pattern in patterns for f in REPO.glob(pattern) if f.is_file() and f != generator})
+    return []
+
+
 def cache_key(generator: Path, shared_digest: str) -> str:
-    return _sha(b"\0".join([generator.read_bytes(), shared_digest.encode(), environment_key().encode()]))
+    """Everything the generator's output may depend on: its source, what it declares, shared code, versions."""
+    parts = [generator.read_bytes(), shared_digest.encode(), environment_key().encode()]
+    for dep in declared_dependencies(generator):
+        parts += [dep.relative_to(REPO).as_posix().encode(), dep.read_bytes()]
+    return _sha(b"\0".join(parts))
 
 
 def shared_digest() -> str:

@@ -20,6 +20,10 @@ from backprop import Network, forward, gradients, numerical_gradient, relative_e
 from backprop.activations import activation
 from backprop.losses import loss
 from book.artifacts import GENERATORS, Checks, Context, artifact, load_generator, used_by
+
+# The census of the book's own checks reruns every other chapter's generator, so any of
+# them changing must regenerate this page too (read by book.artifacts.cache_key).
+DEPENDS_ON = ["scripts/generators/*.py"]
 from book.figures import line_plot
 from book.markup import figure, solution
 from book.tables import bound, md_table, num
