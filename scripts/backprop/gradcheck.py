@@ -17,6 +17,7 @@ from .network import Network, backward, forward, loss_value
 Array = np.ndarray
 
 
+# --8<-- [start:numerical_gradient]
 def numerical_gradient(f: Callable[[Array], float], x: Array, h: float = 1e-5) -> Array:
     """Central-difference estimate of df/dx, one entry of x at a time.
 
@@ -38,8 +39,10 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, h: float = 1e-5) -
         x[i] = old  # restore before moving on
         grad[i] = (f_plus - f_minus) / (x_plus - x_minus)
     return grad
+    # --8<-- [end:numerical_gradient]
 
 
+# --8<-- [start:relative_error]
 def relative_error(analytic: Array, numeric: Array) -> float:
     """The book's gradient-check error:
 
@@ -58,6 +61,7 @@ def relative_error(analytic: Array, numeric: Array) -> float:
         return 0.0
     tiny = np.finfo(np.float64).tiny
     return float(np.max(np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), tiny)))
+    # --8<-- [end:relative_error]
 
 
 def check_network_gradients(
