@@ -7,12 +7,11 @@ reference code counts from 0 (a[0] = x, W[1], W[2]), so `q(l) = l + 1` converts.
 from __future__ import annotations
 
 import numpy as np
-
 from backprop import (
+    backward,
     chain_denominator,
     chain_numerator,
     forward,
-    backward,
     multiply,
     numerical_gradient,
     seed_example,
@@ -20,7 +19,7 @@ from backprop import (
 from backprop.activations import activation
 from backprop.losses import loss
 from book.artifacts import artifact
-from book.markup import display, figure
+from book.markup import display, figure, solution
 from book.shapes import chain_svg, sup
 from book.tables import md_table, num, shape, tex_matrix
 
@@ -133,7 +132,8 @@ def outer_table(ctx, *, l: int, name: str):
     ctx.value(f"dW{Q}", tex_matrix(dW))
     rows = []
     for i in range(dW.shape[0]):
-        cells = [f"$\\delta^{{({Q})}}_{i + 1} a^{{({P})}}_{j + 1} = {num(delta[i, 0])} \\times {num(a_prev[j, 0])} = {num(dW[i, j])}$"
+        cells = [f"$\\delta^{{({Q})}}_{i + 1} a^{{({P})}}_{j + 1} = "
+                 f"{num(delta[i, 0])} \\times {num(a_prev[j, 0])} = {num(dW[i, j])}$"
                  for j in range(dW.shape[1])]
         rows.append([f"row {i + 1}", *cells])
     table = md_table(["", *[f"column {j + 1}" for j in range(dW.shape[1])]], rows, align="l" + "c" * dW.shape[1])
@@ -144,7 +144,8 @@ def outer_table(ctx, *, l: int, name: str):
         desc=f"A {shape(delta)} column times a {shape(a_prev.T)} row gives a {shape(dW)} matrix, the shape of W({Q}).",
         grid=True,
     )
-    return table + "\n\n" + figure(svg, f"The outer product δ({Q}) a({P})ᵀ: {shape(delta)} · {shape(a_prev.T)} → {shape(dW)}, the shape of W({Q}).")
+    caption = f"The outer product δ({Q}) a({P})ᵀ: {shape(delta)} · {shape(a_prev.T)} → {shape(dW)}, the shape of W({Q})."
+    return table + "\n\n" + figure(svg, caption)
 
 
 @artifact("dw3")
@@ -185,7 +186,8 @@ def chain_artifact(ctx, layout: str):
                     salt=f"net232-chain-{layout}", grid=True,
                     title=f"Shapes of the {layout}-layout chain for dL/dz(2)",
                     desc=" · ".join(f"{labels[f.name]} {shape(f.value)}" for f in factors) + f" gives {shape(product)}.")
-    result_tex = r"\underbrace{\frac{\partial L}{\partial z^{(2)}}}_{" + ("3\\times 1" if layout == "denominator" else "1\\times 3") + "}"
+    result_shape = "3\\times 1" if layout == "denominator" else "1\\times 3"
+    result_tex = r"\underbrace{\frac{\partial L}{\partial z^{(2)}}}_{" + result_shape + "}"
     caption = " · ".join(shape(f.value) for f in factors) + f" → {shape(product)}"
     return chain_display(factors, result_tex) + "\n\n" + figure(svg, f"{layout.capitalize()} layout: {caption}.")
 
@@ -225,3 +227,86 @@ def bias(ctx):
         rows.append([f"$\\partial L/\\partial b^{{({q(l)})}} = \\delta^{{({q(l)})}}$", shape(grads.db[l]),
                      ", ".join(num(v) for v in grads.db[l].ravel())])
     return md_table(["gradient", "shape", "entries"], rows, align="llr")
+
+
+# ---------------------------------------------------------------------------
+# Exercises
+
+ETA = 0.5  # learning rate for Exercise 3
+Y_NEW = np.array([[0.0], [1.0]])  # the changed target of Exercise 2
+
+
+@artifact("ex1")
+def ex1(ctx):
+    """∂L/∂W(3)_12 by hand: one entry of δ(3) times one entry of a(2)."""
+    net, x, y, cache, grads = example()
+    i, j = 0, 1  # the question's (1, 2), counted from 0
+    d3_i, a2_j = grads.delta[2][i, 0], cache.a[1][j, 0]
+    answer = d3_i * a2_j  # (B3), one entry
+    numeric = numerical_gradient(L_of_param(net, x, y, "W", 2), net.W[2].copy())[i, j]
+    ctx.check.gradient("∂L/∂W(3)₁₂ = δ(3)₁ a(2)₂", np.array([answer]), np.array([numeric]))
+    ctx.check.close("the same entry of the ∂L/∂W(3) table", answer, grads.dW[2][i, j], tol=1e-14, how="matches (B3)")
+    return solution(
+        "The weight \\(W^{(3)}_{12}\\) connects hidden unit 2 to output unit 1, so it appears only in "
+        "\\(z^{(3)}_1\\), with coefficient \\(a^{(2)}_2\\):\n\n"
+        + display(rf"\frac{{\partial L}}{{\partial W^{{(3)}}_{{12}}}} = \delta^{{(3)}}_1\, a^{{(2)}}_2"
+                  rf" = {num(d3_i)} \times {num(a2_j)} = {num(answer)},")
+        + "\n\nthe entry in row 1, column 2 of the \\(\\partial L/\\partial W^{(3)}\\) table. Row index from "
+        "\\(\\delta\\), column index from \\(a\\): that is the outer product \\(\\delta^{(3)} a^{(2)\\top}\\)."
+    )
+
+
+@artifact("ex2")
+def ex2(ctx):
+    """A new target y = (0, 1): δ(3) changes through a(3) − y only."""
+    net, x, y, cache, grads = example()
+    a3, z3 = cache.a[2], cache.z[2]
+    sigma_prime = a3 * (1 - a3)  # σ'(z(3)) does not depend on y
+    d3_new = (a3 - Y_NEW) * sigma_prime  # (B1) with the new target
+    numeric = numerical_gradient(lambda v: L_of_z3(v, Y_NEW), z3.copy())
+    ctx.check.gradient("δ(3) for y = (0, 1) = ∂L/∂z(3)", d3_new, numeric)
+    ctx.check.close("the reference code's (B1) for y = (0, 1)", backward(net, cache, Y_NEW).delta[2], d3_new, tol=1e-14,
+                    how="the code agrees")
+    ctx.check.differ("δ(3) changes with y", d3_new, grads.delta[2], min_rel=1e-1, how="the new δ(3) differs from the old one")
+    ctx.check.that("both entries of δ(3) change sign", bool(np.all(np.sign(d3_new) == -np.sign(grads.delta[2]))),
+                   "the new target reverses the direction in which each output is pushed")
+    ctx.value("y_new", tex_matrix(Y_NEW.T, digits=0) + r"^\top")
+    rows = [[f"{i + 1}", num(a3[i, 0]), num(Y_NEW[i, 0], 0), num(a3[i, 0] - Y_NEW[i, 0]), num(sigma_prime[i, 0]),
+             num(d3_new[i, 0]), num(grads.delta[2][i, 0])] for i in range(2)]
+    table = md_table(["$i$", "$a^{(3)}_i$", "new $y_i$", "$a^{(3)}_i - y_i$", "$a^{(3)}_i(1-a^{(3)}_i)$",
+                      "new $\\delta^{(3)}_i$", "old $\\delta^{(3)}_i$"], rows, align="rrrrrrr")
+    return solution(
+        "The forward pass does not use \\(y\\), so \\(a^{(3)}\\) and the factor \\(\\sigma'(z^{(3)}) = a^{(3)} \\odot "
+        "(1 - a^{(3)})\\) stay as they were; only \\(a^{(3)} - y\\) changes:\n\n" + table
+        + "\n\nBoth entries change sign: output 1 should now go down and output 2 up. "
+        "Every other gradient in the chapter is built from \\(\\delta^{(3)}\\), so all of them change with it."
+    )
+
+
+@artifact("ex3")
+def ex3(ctx):
+    """One gradient-descent step on all four parameter arrays, and the new loss."""
+    net, x, y, cache, grads = example()
+    L_before = mse.value(cache.a[2], y)
+    for l in (1, 2):
+        net.W[l] = net.W[l] - ETA * grads.dW[l]  # W ← W − η ∂L/∂W
+        net.b[l] = net.b[l] - ETA * grads.db[l]  # b ← b − η ∂L/∂b
+    L_after = mse.value(forward(net, x).a[2], y)
+    squared_norm = sum(float(np.sum(grads.dW[l] ** 2) + np.sum(grads.db[l] ** 2)) for l in (1, 2))
+    predicted = ETA * squared_norm  # first-order decrease: η ‖∇L‖²
+    ctx.check.that("the step decreases the loss", L_after < L_before, f"L goes from {num(L_before, 6)} to {num(L_after, 6)}")
+    ctx.check.close("the decrease is close to the first-order prediction η‖∇L‖²", L_before - L_after, predicted, tol=0.1,
+                    how="a small step decreases L by about η times the squared gradient norm")
+    ctx.value("eta", num(ETA, 1))
+    n_entries = sum(grads.dW[l].size + grads.db[l].size for l in (1, 2))
+    updated = (display(rf"W^{{(2)}} = {tex_matrix(net.W[1])},\quad b^{{(2)}} = {tex_matrix(net.b[1])},") + "\n\n"
+               + display(rf"W^{{(3)}} = {tex_matrix(net.W[2])},\quad b^{{(3)}} = {tex_matrix(net.b[2])}."))
+    return solution(
+        f"Subtract \\({num(ETA, 1)}\\) times each gradient from its parameter (the gradients are the tables above):\n\n"
+        + updated
+        + "\n\nA new forward pass with these parameters gives\n\n"
+        + display(rf"L_{{\text{{before}}}} = {num(L_before, 6)}, \qquad L_{{\text{{after}}}} = {num(L_after, 6)}.")
+        + f"\n\nThe loss went down by {num(L_before - L_after, 6)}. For a small step, calculus predicts a decrease of "
+        f"about \\(\\eta \\lVert \\nabla L \\rVert^2 = {num(ETA, 1)} \\times {num(squared_norm, 6)} = {num(predicted, 6)}\\), "
+        f"summing the squares of all {n_entries} gradient entries; the two agree to within ten per cent."
+    )
