@@ -9,7 +9,9 @@ variants of the same page are written:
   <annotation encoding="application/x-tex">), wrapped in \\( \\) or \\[ \\] as arithmatex
   writes it, plus KaTeX's auto-render from node_modules (the same KaTeX version and macros);
 * mathjax: the same TeX, the KaTeX stylesheet removed, MathJax 3 tex-chtml from
-  node_modules with Material's documented configuration (arithmatex elements only).
+  node_modules with Material's documented configuration (arithmatex elements only);
+* tex-only: the same TeX with no renderer and no KaTeX stylesheet: the floor, i.e. what
+  the page costs without any math machinery (for bytes, and FCP of the bare page).
 
 Each variant is loaded several times in headless Chromium, interleaved, with a cold cache.
 Per load: first contentful paint, DOMContentLoaded and load, when the math is rendered
@@ -49,7 +51,7 @@ BYTES_TARGET = 1 / 3
 KATEX_DIST = REPO / "node_modules" / "katex" / "dist"
 MATHJAX_ES5 = REPO / "node_modules" / "mathjax" / "es5"
 MACROS = REPO / "scripts" / "book" / "katex-macros.json"
-VARIANTS = ("ours", "katex-client", "mathjax")
+VARIANTS = ("ours", "katex-client", "mathjax", "tex-only")
 
 TAG = re.compile(r"<(?P<open>span|div)\b[^>]*>|</(?P<close>span|div)>")
 MATH_START = re.compile(r'<(?P<tag>span|div) class="arithmatex">')
@@ -123,6 +125,14 @@ def _mathjax_macros() -> dict[str, object]:
     return out
 
 
+def _without_katex_css(page: str) -> str:
+    return re.sub(r'<link rel="stylesheet" href="[^"]*katex\.min\.css">\s*', "", page, count=1)
+
+
+def tex_only_page(raw: str) -> str:
+    return _without_katex_css(raw)
+
+
 def mathjax_page(raw: str, rel: str) -> str:
     config = {
         "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processEscapes": True,
@@ -135,8 +145,7 @@ def mathjax_page(raw: str, rel: str) -> str:
         ".then(function () { if (window.__benchMathDone) window.__benchMathDone(); }); }}};</script>\n"
         f'<script defer id="MathJax-script" src="{rel}assets/bench/mathjax/tex-chtml.js"></script>\n'
     )
-    page = re.sub(r'<link rel="stylesheet" href="[^"]*katex\.min\.css">\s*', "", raw, count=1)
-    return page.replace("</head>", inject + "</head>", 1)
+    return _without_katex_css(raw).replace("</head>", inject + "</head>", 1)
 
 
 # ---------------------------------------------------------------------------
@@ -270,6 +279,7 @@ def run(quick: bool = False) -> SectionResult:
             (site / "assets" / "bench" / "mathjax").symlink_to(MATHJAX_ES5, target_is_directory=True)
         (page.parent / "bench-katex-client.html").write_text(katex_client_page(raw_html, rel), encoding="utf-8")
         (page.parent / "bench-mathjax.html").write_text(mathjax_page(raw_html, rel), encoding="utf-8")
+        (page.parent / "bench-tex-only.html").write_text(tex_only_page(raw_html), encoding="utf-8")
         variants = [v for v in VARIANTS if v != "mathjax" or have_mathjax]
         res.notes.append(
             f"Page: /{rel_dir}/ ({n_math} `.katex` elements, {n_unrendered} formulas; HTML {kb(len(ours_html.encode()))} "
@@ -284,15 +294,16 @@ def run(quick: bool = False) -> SectionResult:
                 "ours": f"{base}{rel_dir}/",
                 "katex-client": f"{base}{rel_dir}/bench-katex-client.html",
                 "mathjax": f"{base}{rel_dir}/bench-mathjax.html",
+                "tex-only": f"{base}{rel_dir}/bench-tex-only.html",
             }
             for v in variants:
                 log(f"reader: warm-up {v}")
-                load_once(context, urls[v], v == "ours", settle)
+                load_once(context, urls[v], v in ("ours", "tex-only"), settle)
             for r in range(reps):
                 order = variants if r % 2 == 0 else list(reversed(variants))
                 for v in order:
                     log(f"reader: load {r + 1}/{reps} {v}")
-                    runs[v].append(load_once(context, urls[v], v == "ours", settle))
+                    runs[v].append(load_once(context, urls[v], v in ("ours", "tex-only"), settle))
         _report(res, runs, variants)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -303,47 +314,57 @@ def _med(runs: list[dict], key: str) -> float:
     return median([r[key] for r in runs if r.get(key) is not None])
 
 
+def _laid_out(r: dict) -> float:
+    """Rendered (ours: HTML parsed) and the fonts it asked for loaded."""
+    return max(r["rendered"], r["mathDone"])
+
+
 def _report(res: SectionResult, runs: dict[str, list[dict]], variants: list[str]) -> None:
     for v in variants:
         rs = runs[v]
         first = rs[0]
-        laid = [max(r["rendered"], r["mathDone"]) for r in rs]
-        brief = [r["load"] if v == "ours" else r["rendered"] for r in rs]
-        res.add(f"{v}: first contentful paint", ms(_med(rs, "fcp") / 1e3), f"range {spread([r['fcp'] for r in rs])} ms")
-        res.add(f"{v}: math laid out (rendered + its fonts ready)", ms(median(laid) / 1e3),
-                f"range {spread(laid)} ms; {'HTML parsed (DOMContentLoaded)' if v == 'ours' else 'renderer finished'} at "
-                f"{ms(_med(rs, 'rendered') / 1e3)}; " + (f"load event {ms(median(brief) / 1e3)}" if v == "ours"
-                                                         else f"load event {ms(_med(rs, 'load') / 1e3)}"))
-        ok = None
-        if v == "ours":
-            ok = median([r["cls"] for r in rs]) <= CLS_TARGET
-        res.add(f"{v}: cumulative layout shift", f"{median([r['cls'] for r in rs]):.3f}",
-                f"max {max(r['cls'] for r in rs):.3f}; {median([r['shifts'] for r in rs]):.0f} shift(s)",
-                f"≤ {CLS_TARGET}" if v == "ours" else "", ok)
+        res.add(f"{v}: first contentful paint", ms(_med(rs, "fcp") / 1e3),
+                f"range {spread([r['fcp'] for r in rs])} ms; last font file loaded at {ms(_med(rs, 'fontsEnd') / 1e3)} "
+                f"({first['fonts']} font file(s))")
+        if v == "tex-only":
+            res.add(f"{v}: load event", ms(_med(rs, "load") / 1e3), f"range {spread([r['load'] for r in rs])} ms")
+        else:
+            laid = [_laid_out(r) for r in rs]
+            when = "HTML parsed (DOMContentLoaded)" if v == "ours" else "renderer finished"
+            res.add(f"{v}: all math laid out", ms(median(laid) / 1e3),
+                    f"{when} at {ms(_med(rs, 'rendered') / 1e3)}, then its fonts ready; range {spread(laid)} ms; "
+                    f"load event {ms(_med(rs, 'load') / 1e3)}")
+            res.add(f"{v}: cumulative layout shift", f"{median([r['cls'] for r in rs]):.3f}",
+                    f"max {max(r['cls'] for r in rs):.3f}; {median([r['shifts'] for r in rs]):.0f} shift(s)",
+                    f"≤ {CLS_TARGET}" if v == "ours" else "",
+                    median([r["cls"] for r in rs]) <= CLS_TARGET if v == "ours" else None)
         kinds = ", ".join(f"{k} {kb(n)}" for k, n in sorted(first["kinds"].items(), key=lambda kv: -kv[1]))
         res.add(f"{v}: requests / bytes", f"{median([r['requests'] for r in rs]):.0f} / {kb(_med(rs, 'bytes'))}",
                 f"gzip -6: {kb(_med(rs, 'gzip'))}; {kinds}; failed requests {max(r['failed'] for r in rs)}")
-        rendered = first["katex"] if v != "mathjax" else first["mathjax"]
-        errors = first["katexErrors"] if v != "mathjax" else first["mathjaxErrors"]
-        res.add(f"{v}: formulas rendered / errors / raw TeX left", f"{rendered} / {errors} / {first['raw']}")
+        if v != "tex-only":
+            rendered = first["katex"] if v != "mathjax" else first["mathjax"]
+            errors = first["katexErrors"] if v != "mathjax" else first["mathjaxErrors"]
+            res.add(f"{v}: formulas rendered / errors / raw TeX left", f"{rendered} / {errors} / {first['raw']}")
+
     ours = runs["ours"]
-    # Math visible at first contentful paint: in the HTML already, and its fonts there before the paint.
+    # Math visible at first contentful paint: in the HTML already, and its fonts there before the paint
+    # (KaTeX's stylesheet uses font-display: block, so glyphs whose font is missing are not drawn).
     in_html = all(r["raw"] == 0 and r["katex"] > 0 for r in ours)
     fonts_first = [r["fontsEnd"] <= r["fcp"] for r in ours if r["fcp"] is not None]
     visible = in_html and all(fonts_first)
     res.add("ours: math visible at first contentful paint", "yes" if visible else "no",
             f"math in the HTML: {'yes' if in_html else 'no'}; KaTeX fonts loaded before FCP in {sum(fonts_first)}/{len(fonts_first)} "
-            f"loads (median last font {ms(_med(ours, 'fontsEnd') / 1e3)} vs FCP {ms(_med(ours, 'fcp') / 1e3)}; "
-            "the stylesheet says font-display: block)", "yes", visible)
+            f"loads (median: last font {ms(_med(ours, 'fontsEnd') / 1e3)}, FCP {ms(_med(ours, 'fcp') / 1e3)}); "
+            "font-display: block hides math glyphs until their font arrives", "yes", visible)
     if "katex-client" in runs:
         k = runs["katex-client"]
-        ours_laid = [max(r["rendered"], r["mathDone"]) for r in ours]
-        k_laid = [max(r["rendered"], r["mathDone"]) for r in k]
-        ratios = paired_ratios(ours_laid, k_laid)
-        ok = median(ratios) <= 1.0
-        res.add("math laid out: ours / client-side KaTeX", f"{median(ratios):.2f}",
-                f"median of side-by-side ratios, range {spread(ratios)}; by the load event: "
-                f"{median(paired_ratios([r['load'] for r in ours], [r['load'] for r in k])):.2f}", "≤ 1", ok)
+        brief = paired_ratios([r["load"] for r in ours], [r["rendered"] for r in k])
+        res.add("math laid out: ours (load event) / client KaTeX (renderer finished)", f"{median(brief):.2f}",
+                f"median of side-by-side ratios, range {spread(brief)}; "
+                f"{ms(_med(ours, 'load') / 1e3)} vs {ms(_med(k, 'rendered') / 1e3)}", "≤ 1", median(brief) <= 1.0)
+        like = paired_ratios([_laid_out(r) for r in ours], [_laid_out(r) for r in k])
+        res.add("math laid out, like for like: ours / client KaTeX (each: math in the DOM + fonts ready)", f"{median(like):.2f}",
+                f"median of side-by-side ratios, range {spread(like)}", "≤ 1", median(like) <= 1.0)
     if "mathjax" in runs:
         mj = runs["mathjax"]
         raw = median(paired_ratios([r["bytes"] for r in ours], [r["bytes"] for r in mj]))
@@ -352,3 +373,11 @@ def _report(res: SectionResult, runs: dict[str, list[dict]], variants: list[str]
                 "≤ 0.33", raw <= BYTES_TARGET)
         res.add("bytes: ours / MathJax, gzip -6", f"{gz:.2f}", f"{kb(_med(ours, 'gzip'))} vs {kb(_med(mj, 'gzip'))}",
                 "≤ 0.33", gz <= BYTES_TARGET)
+        if "tex-only" in runs:
+            floor = runs["tex-only"]
+            for key, label in (("bytes", "raw"), ("gzip", "gzip -6")):
+                f0 = _med(floor, key)
+                o, m = _med(ours, key) - f0, _med(mj, key) - f0
+                res.add(f"bytes for the math alone (variant − tex-only), {label}: ours / MathJax",
+                        f"{o / m:.2f}" if m > 0 else "n/a",
+                        f"{kb(o)} vs {kb(m)}; tex-only floor {kb(f0)} = {_med(floor, key) / _med(mj, key):.2f} of MathJax's total")

@@ -160,14 +160,15 @@ def dw2(ctx):
 
 def chain_display(factors, result_tex: str) -> str:
     """∂L/∂z(2) written as its factors with their shapes, then with their numbers."""
-    def qtex(tex):  # the code's layer numbers -> the question's, in the TeX labels
+    def qtex(tex):  # the code's layer numbers -> the question's; the code's J is this page's L
         for l in (2, 1, 0):
             tex = tex.replace(f"^{{({l})}}", f"^{{({q(l)})}}")
-        return tex
+        return tex.replace(r"\partial J", r"\partial L")
 
     shapes = " ".join(rf"\underbrace{{{qtex(f.tex)}}}_{{{f.shape[0]}\times {f.shape[1]}}}" for f in factors)
     numbers = " ".join(tex_matrix(f.value) for f in factors)
-    return display(rf"{result_tex} = {shapes} \\[4pt] \quad = {numbers}")
+    # Two aligned lines: symbols with shapes, then the same factors as numbers.
+    return display(rf"\begin{{aligned}} {result_tex} &= {shapes} \\[6pt] &= {numbers} \end{{aligned}}")
 
 
 def chain_artifact(ctx, layout: str):
@@ -183,7 +184,7 @@ def chain_artifact(ctx, layout: str):
     labels = {"dJ/da[2]": "∂L/∂a⁽³⁾", "da[2]/dz[2]": "∂a⁽³⁾/∂z⁽³⁾", "dz[2]/da[1]": "∂z⁽³⁾/∂a⁽²⁾", "da[1]/dz[1]": "∂a⁽²⁾/∂z⁽²⁾"}
     result_label = "∂L/∂z⁽²⁾" + ("" if layout == "denominator" else " (row)")
     svg = chain_svg([(labels[f.name], f.shape) for f in factors], (result_label, product.shape),
-                    salt=f"net232-chain-{layout}", grid=True,
+                    salt=f"net232-chain-{layout}", grid=True, unit=24,
                     title=f"Shapes of the {layout}-layout chain for dL/dz(2)",
                     desc=" · ".join(f"{labels[f.name]} {shape(f.value)}" for f in factors) + f" gives {shape(product)}.")
     result_shape = "3\\times 1" if layout == "denominator" else "1\\times 3"
