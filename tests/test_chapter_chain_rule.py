@@ -6,12 +6,13 @@ import dataclasses
 import re
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 import backprop.activations as activations
 import backprop.jacobians as jacobians
 import backprop.network as network
 import book.figures as figures
-import numpy as np
-import pytest
 from chapter_tools import failed, run_chapter
 
 NS = "chain_rule"

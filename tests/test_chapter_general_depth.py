@@ -3,10 +3,11 @@
 import dataclasses
 import re
 
+import pytest
+
 import backprop.activations as activations
 import backprop.losses as losses
 import backprop.network as network
-import pytest
 from book.artifacts import GENERATORS, run_generator
 from chapter_tools import failed, run_chapter
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import pytest
+
 import backprop
 import backprop.activations as activations
 import backprop.gradcheck as gradcheck
 import book.artifacts as artifacts
-import numpy as np
-import pytest
 from book.artifacts import GENERATORS, CheckFailed, Checks, Context, load_generator
 from chapter_tools import run_chapter
 

@@ -4,10 +4,11 @@ import dataclasses
 import re
 from pathlib import Path
 
-import backprop.activations as activations
-import backprop.losses as losses
 import numpy as np
 import pytest
+
+import backprop.activations as activations
+import backprop.losses as losses
 from chapter_tools import failed, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "loss-pairs.md"

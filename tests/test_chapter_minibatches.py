@@ -3,9 +3,10 @@
 import re
 from pathlib import Path
 
+import numpy as np
+
 import backprop.network as network
 import backprop.rows as rows
-import numpy as np
 from chapter_tools import failed, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "minibatches.md"

@@ -14,6 +14,7 @@ its W[2] is W^(3): "code index" below means the reference code's number.
 from __future__ import annotations
 
 import numpy as np
+
 from backprop.activations import activation
 from backprop.gradcheck import numerical_gradient
 from backprop.jacobians import ShapeError, contract_weight_gradient, da_dz, dJ_da, dz_da_prev, dz_dW

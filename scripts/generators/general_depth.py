@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+
 from backprop.activations import activation
 from backprop.gradcheck import numerical_gradient, relative_error
 from backprop.losses import loss, output_delta

@@ -16,17 +16,18 @@ import functools
 import math
 
 import numpy as np
+
 from backprop import Network, forward, gradients, numerical_gradient, relative_error, seed_example
 from backprop.activations import activation
 from backprop.losses import loss
 from book.artifacts import GENERATORS, Checks, Context, artifact, load_generator, used_by
+from book.figures import line_plot
+from book.markup import figure, solution
+from book.tables import bound, md_table, num
 
 # The census of the book's own checks reruns every other chapter's generator, so any of
 # them changing must regenerate this page too (read by book.artifacts.cache_key).
 DEPENDS_ON = ["scripts/generators/*.py"]
-from book.figures import line_plot
-from book.markup import figure, solution
-from book.tables import bound, md_table, num
 
 mse = loss("squared_error")
 sigma = activation("sigmoid")

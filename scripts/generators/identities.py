@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from backprop import numerical_gradient, relative_error
 from backprop.activations import activation
 from book.artifacts import artifact

@@ -10,6 +10,7 @@ and a tempting wrong formula is shown to give other numbers.
 from __future__ import annotations
 
 import numpy as np
+
 from backprop.activations import activation
 from backprop.gradcheck import numerical_gradient
 from backprop.jacobians import da_dz

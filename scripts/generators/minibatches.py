@@ -13,6 +13,7 @@ Three storage conventions are compared, all on the same numbers:
 from __future__ import annotations
 
 import numpy as np
+
 from backprop.gradcheck import check_network_gradients, numerical_gradient
 from backprop.losses import output_delta
 from backprop.network import backward, forward, gradients, init_network, loss_value

@@ -7,6 +7,7 @@ reference code counts from 0 (a[0] = x, W[1], W[2]), so `q(l) = l + 1` converts.
 from __future__ import annotations
 
 import numpy as np
+
 from backprop import (
     backward,
     chain_denominator,
