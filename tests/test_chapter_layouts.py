@@ -4,9 +4,10 @@ import dataclasses
 import re
 from pathlib import Path
 
+import pytest
+
 import backprop
 import backprop.activations as activations
-import pytest
 from book.artifacts import GENERATORS, run_generator
 from chapter_tools import failed, run_chapter
 

@@ -4,10 +4,11 @@ import dataclasses
 import re
 from pathlib import Path
 
+import numpy as np
+
 import backprop
 import backprop.activations as activations
 import backprop.network as network
-import numpy as np
 from chapter_tools import failed, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "notation.md"

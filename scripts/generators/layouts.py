@@ -8,6 +8,7 @@ page prints. The 2-3-2 network is used in the general numbering (a^(0) = x, W^(1
 from __future__ import annotations
 
 import numpy as np
+
 from backprop import (
     Factor,
     ShapeError,

@@ -9,6 +9,7 @@ Every labelled equation (F1), (F2), (B1)-(B4) is checked on the same network.
 from __future__ import annotations
 
 import numpy as np
+
 from backprop import (
     backward,
     forward,

@@ -47,6 +47,6 @@ PY
 }
 
 engine properdocs properdocs properdocs build --site-dir "$work/properdocs" -f mkdocs.yml
-engine zensical zensical zensical build --config-file mkdocs.yml --clean
-# Zensical writes to site_dir from the config; move it aside for the comparison.
-[ -d site ] && [ ! -d "$work/zensical" ] && cp -r site "$work/zensical"
+# Zensical writes to the config's site_dir: build in a copy so the repo's site/ is untouched.
+mkdir -p "$work/zcopy" && cp -r docs overrides scripts generated mkdocs.yml "$work/zcopy/" && ln -s "$PWD/node_modules" "$work/zcopy/node_modules"
+engine zensical zensical sh -c "cd '$work/zcopy' && zensical build --config-file mkdocs.yml --clean && mv site '$work/zensical'"
