@@ -7,9 +7,10 @@ module, so patching its functions in place would not survive).
 
 import dataclasses
 
-import backprop.activations as activations
 import numpy as np
 import pytest
+
+import backprop.activations as activations
 from book.artifacts import GENERATORS, Checks, Context, Failure, load_generator, run_generator
 from chapter_tools import failed, run_chapter
 

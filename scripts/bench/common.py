@@ -207,7 +207,7 @@ def machine() -> dict[str, str]:
     dirty = _run_text(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO)
     chromium = re.sub(r"\s+", " ", _run_text([CHROMIUM, "--version"])) if Path(CHROMIUM).exists() else "not found"
     return {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "CPU": f"{cpu_model()}, {os.cpu_count()} logical core(s), {affinity} usable",
         "memory": _meminfo(),
         "OS": f"{platform.system()} {platform.release()} ({platform.machine()})",

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
 from backprop import Network, backward, chain_denominator, forward, loss_value, multiply, numerical_gradient
 from backprop.activations import activation
 from book.artifacts import artifact
