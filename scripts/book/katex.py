@@ -80,9 +80,9 @@ class KatexRenderer:
             nonlocal count
             count += 1
             math = '<span class="arithmatex">' + self.render(html.unescape(m["tex"]), False) + "</span>"
-            if m["punct"]:  # keep "x²." together: a line may otherwise break before the full stop
-                return f'<span class="bp-nobr">{math}{m["punct"]}</span>'
-            return math
+            # A word joiner keeps "x²." together: a line may otherwise break before the full stop.
+            # (Not white-space: nowrap, which would also forbid KaTeX's own breaks at relations.)
+            return math + ("\u2060" + m["punct"] if m["punct"] else "")
 
         def display(m: re.Match) -> str:
             nonlocal count
