@@ -118,17 +118,22 @@ def _locate(page, tex: str) -> str:
 
 
 def on_page_content(html, page, config, files):
-    start = time.perf_counter()
-    try:
-        html, n = _renderer.render_page(html)
-    except katex.TexError as e:
-        raise PluginError(f"{_locate(page, e.tex)}: malformed TeX: {e.reason}\n  formula: {e.tex.strip()}") from None
     # A figure included inside a tab or admonition arrives wrapped in <p> (Markdown does not see
     # indented raw HTML as a block); <figure> may not sit in <p>, so unwrap it.
-    html = FIGURE_IN_P.sub(r"\1", html)
+    return FIGURE_IN_P.sub(r"\1", html)
+
+
+def on_post_page(output, page, config):
+    """Math is rendered in the finished page, after the search plugin has indexed the content:
+    the index then holds each formula once, as TeX, not three times (HTML, MathML, annotation)."""
+    start = time.perf_counter()
+    try:
+        output, n = _renderer.render_page(output)
+    except katex.TexError as e:
+        raise PluginError(f"{_locate(page, e.tex)}: malformed TeX: {e.reason}\n  formula: {e.tex.strip()}") from None
     _stats["formulas"] += n
     _stats["seconds"] += time.perf_counter() - start
-    return html
+    return output
 
 
 def on_post_build(config):
