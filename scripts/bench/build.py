@@ -88,6 +88,18 @@ def wipe_cold(root: Path, site: Path) -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def profile_rebuild(root: Path, md: Path, top: int = 22) -> str:
+    """cProfile of an in-process rebuild after a prose edit (scripts/bench/profile_rebuild.py), in a fresh copy."""
+    with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+        copy = make_copy(Path(tmp))
+        proc = subprocess.run([PYTHON, str(Path(__file__).with_name("profile_rebuild.py")), str(copy),
+                               md.relative_to(root).as_posix(), str(top)],
+                              capture_output=True, text=True, env=build_env(), timeout=900)
+    if proc.returncode != 0:
+        return "profiling failed:\n" + proc.stderr[-2000:]
+    return proc.stdout.strip()
+
+
 # ---------------------------------------------------------------------------
 # mkdocs serve
 
@@ -234,6 +246,9 @@ def serve_figures(res: SectionResult, root: Path, md: Path, generator: Path, edi
         res.add(f"serve: rebuilds in {idle:g} idle s after a generator edit", str(gen_extra),
                 f"'Building documentation' lines; {gen_builds_total} build(s) in all after that one save",
                 "0", gen_extra == 0)
+        if not ok:
+            log("profiling a serve-style rebuild")
+            res.profiles.append(profile_rebuild(root, md))
         if gen_builds_total > 1 or gen_extra:
             res.notes.append(
                 "After a generator edit the server built more than once for one save: the generator subprocess "

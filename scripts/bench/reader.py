@@ -10,6 +10,8 @@ variants of the same page are written:
   writes it, plus KaTeX's auto-render from node_modules (the same KaTeX version and macros);
 * mathjax: the same TeX, the KaTeX stylesheet removed, MathJax 3 tex-chtml from
   node_modules with Material's documented configuration (arithmatex elements only);
+* ours+preload (a proposal, measured): our page with <link rel="preload" as="font"> for the
+  KaTeX font files the page was seen to use, so they are fetched alongside the stylesheet;
 * tex-only: the same TeX with no renderer and no KaTeX stylesheet: the floor, i.e. what
   the page costs without any math machinery (for bytes, and FCP of the bare page).
 
@@ -50,7 +52,8 @@ BYTES_TARGET = 1 / 3
 KATEX_DIST = REPO / "node_modules" / "katex" / "dist"
 MATHJAX_ES5 = REPO / "node_modules" / "mathjax" / "es5"
 MACROS = REPO / "scripts" / "book" / "katex-macros.json"
-VARIANTS = ("ours", "katex-client", "mathjax", "tex-only")
+VARIANTS = ("ours", "ours+preload", "katex-client", "mathjax", "tex-only")
+PARSED_IS_RENDERED = ("ours", "ours+preload", "tex-only")
 
 TAG = re.compile(r"<(?P<open>span|div)\b[^>]*>|</(?P<close>span|div)>")
 MATH_START = re.compile(r'<(?P<tag>span|div) class="arithmatex">')
@@ -114,6 +117,12 @@ def katex_client_page(raw: str, rel: str) -> str:
         + "); if (window.__benchMathDone) window.__benchMathDone(); }</script>\n"
     )
     return raw.replace("</head>", inject + "</head>", 1)
+
+
+def preload_page(page: str, font_files: list[str], rel: str) -> str:
+    links = "".join(f'<link rel="preload" href="{rel}assets/katex/fonts/{name}" as="font" type="font/woff2" crossorigin>'
+                    for name in font_files)
+    return re.sub(r'(<link rel="stylesheet" href="[^"]*katex\.min\.css">)', lambda m: links + m[1], page, count=1)
 
 
 def _mathjax_macros() -> dict[str, object]:
@@ -184,6 +193,7 @@ COLLECT = r"""
     rendered: window.__bench.rendered, frame: window.__bench.frame, fontsReady: window.__bench.fontsReady,
     cls: window.__bench.cls, shifts: window.__bench.shifts,
     fontsEnd: fonts.length ? Math.max(...fonts.map(f => f.responseEnd)) : 0, fonts: fonts.length,
+    fontFiles: fonts.map(f => f.name.split('/').pop()),
     katex: document.querySelectorAll('.katex').length, katexErrors: document.querySelectorAll('.katex-error').length,
     mathjax: document.querySelectorAll('mjx-container').length, mathjaxErrors: document.querySelectorAll('mjx-merror').length,
     raw,
@@ -236,6 +246,31 @@ def load_once(context, url: str, parsed_is_rendered: bool, settle_ms: int) -> di
 # ---------------------------------------------------------------------------
 
 
+def _balanced_total(page_html: str, opener: str, tag: str = "span") -> int:
+    """Characters inside every element that starts with `opener` (to its matching close tag)."""
+    total = 0
+    for m in re.finditer(re.escape(opener), page_html):
+        depth = 1
+        for t in TAG.finditer(page_html, m.end()):
+            if t["open"] == tag:
+                depth += 1
+            elif t["close"] == tag:
+                depth -= 1
+                if depth == 0:
+                    total += t.end() - m.start()
+                    break
+    return total
+
+
+def composition(page_html: str) -> str:
+    data = page_html.encode("utf-8")
+    mathml = _balanced_total(page_html, '<span class="katex-mathml">')
+    khtml = _balanced_total(page_html, '<span class="katex-html"')
+    svg = sum(len(x) for x in re.findall(r"<svg\b.*?</svg>", page_html, re.S))
+    return (f"{kb(len(data))}: KaTeX HTML {kb(khtml)}, MathML {kb(mathml)}, inline SVG figures {kb(svg)}, "
+            f"everything else {kb(len(page_html) - khtml - mathml - svg)} (characters)")
+
+
 def heaviest_page(site: Path) -> tuple[Path, int]:
     best, most = None, -1
     for f in sorted(site.rglob("index.html")):
@@ -284,6 +319,7 @@ def run(quick: bool = False) -> SectionResult:
         (page.parent / "bench-mathjax.html").write_text(mathjax_page(raw_html, rel), encoding="utf-8")
         (page.parent / "bench-tex-only.html").write_text(tex_only_page(raw_html), encoding="utf-8")
         variants = [v for v in VARIANTS if v != "mathjax" or have_mathjax]
+        res.add("ours: page HTML", composition(ours_html))
         res.notes.append(
             f"Page: /{rel_dir}/ ({n_math} `.katex` elements, {n_unrendered} formulas; HTML {kb(len(ours_html.encode()))} "
             f"rendered, {kb(len(raw_html.encode()))} with TeX only). Viewport 1280×900, cold cache, "
@@ -299,14 +335,19 @@ def run(quick: bool = False) -> SectionResult:
                 "mathjax": f"{base}{rel_dir}/bench-mathjax.html",
                 "tex-only": f"{base}{rel_dir}/bench-tex-only.html",
             }
+            urls["ours+preload"] = f"{base}{rel_dir}/bench-ours-preload.html"
             for v in variants:
                 log(f"reader: warm-up {v}")
-                load_once(context, urls[v], v in ("ours", "tex-only"), settle)
+                seen = load_once(context, urls[v], v in PARSED_IS_RENDERED, settle)
+                if v == "ours":  # preload exactly the font files our page asked for
+                    fonts = sorted(f for f in seen["fontFiles"] if f.startswith("KaTeX_"))
+                    (page.parent / "bench-ours-preload.html").write_text(preload_page(ours_html, fonts, rel), encoding="utf-8")
+                    res.notes.append(f"ours+preload preloads {len(fonts)} font file(s): {', '.join(fonts)}.")
             for r in range(reps):
                 order = variants if r % 2 == 0 else list(reversed(variants))
                 for v in order:
                     log(f"reader: load {r + 1}/{reps} {v}")
-                    runs[v].append(load_once(context, urls[v], v in ("ours", "tex-only"), settle))
+                    runs[v].append(load_once(context, urls[v], v in PARSED_IS_RENDERED, settle))
         _report(res, runs, variants)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -322,6 +363,13 @@ def _laid_out(r: dict) -> float:
     return max(r["frame"], r["fontsEnd"])
 
 
+def _first_screen(r: dict, v: str) -> float:
+    """When the formulas in the first viewport can be seen: painted, rendered, and their fonts loaded."""
+    if v in PARSED_IS_RENDERED:
+        return max(r["fcp"] or 0.0, r["fontsEnd"])
+    return max(r["frame"], r["fontsEnd"])
+
+
 def _report(res: SectionResult, runs: dict[str, list[dict]], variants: list[str]) -> None:
     for v in variants:
         rs = runs[v]
@@ -333,10 +381,14 @@ def _report(res: SectionResult, runs: dict[str, list[dict]], variants: list[str]
             res.add(f"{v}: load event", ms(_med(rs, "load") / 1e3), f"range {spread([r['load'] for r in rs])} ms")
         else:
             laid = [_laid_out(r) for r in rs]
-            when = "HTML parsed (domInteractive)" if v == "ours" else "renderer finished"
+            when = "HTML parsed (domInteractive)" if v in PARSED_IS_RENDERED else "renderer finished"
             res.add(f"{v}: all math laid out", ms(median(laid) / 1e3),
-                    f"= max(next frame after: {when} at {ms(_med(rs, 'rendered') / 1e3)}; last font file); "
-                    f"range {spread(laid)} ms; load event {ms(_med(rs, 'load') / 1e3)}")
+                    f"= max(next frame {ms(_med(rs, 'frame') / 1e3)} after {when} at {ms(_med(rs, 'rendered') / 1e3)}; "
+                    f"last font file {ms(_med(rs, 'fontsEnd') / 1e3)}); range {spread(laid)} ms; "
+                    f"load event {ms(_med(rs, 'load') / 1e3)}")
+            first_screen = [_first_screen(r, v) for r in rs]
+            res.add(f"{v}: math in the first screen visible", ms(median(first_screen) / 1e3),
+                    "= max(FCP, last font file)" if v in PARSED_IS_RENDERED else "= max(frame after rendering, last font file)")
             res.add(f"{v}: cumulative layout shift", f"{median([r['cls'] for r in rs]):.3f}",
                     f"max {max(r['cls'] for r in rs):.3f}; {median([r['shifts'] for r in rs]):.0f} shift(s)",
                     f"≤ {CLS_TARGET}" if v == "ours" else "",
@@ -352,13 +404,18 @@ def _report(res: SectionResult, runs: dict[str, list[dict]], variants: list[str]
     ours = runs["ours"]
     # Math visible at first contentful paint: in the HTML already, and its fonts there before the paint
     # (KaTeX's stylesheet uses font-display: block, so glyphs whose font is missing are not drawn).
-    in_html = all(r["raw"] == 0 and r["katex"] > 0 for r in ours)
-    fonts_first = [r["fontsEnd"] <= r["fcp"] for r in ours if r["fcp"] is not None]
-    visible = in_html and all(fonts_first)
-    res.add("ours: math visible at first contentful paint", "yes" if visible else "no",
-            f"math in the HTML: {'yes' if in_html else 'no'}; KaTeX fonts loaded before FCP in {sum(fonts_first)}/{len(fonts_first)} "
-            f"loads (median: last font {ms(_med(ours, 'fontsEnd') / 1e3)}, FCP {ms(_med(ours, 'fcp') / 1e3)}); "
-            "font-display: block hides math glyphs until their font arrives", "yes", visible)
+    for v in ("ours", "ours+preload"):
+        if v not in runs:
+            continue
+        rs = runs[v]
+        in_html = all(r["raw"] == 0 and r["katex"] > 0 for r in rs)
+        fonts_first = [r["fontsEnd"] <= r["fcp"] for r in rs if r["fcp"] is not None]
+        visible = in_html and all(fonts_first)
+        res.add(f"{v}: math visible at first contentful paint", "yes" if visible else "no",
+                f"math in the HTML: {'yes' if in_html else 'no'}; KaTeX fonts loaded before FCP in {sum(fonts_first)}/{len(fonts_first)} "
+                f"loads (median: last font {ms(_med(rs, 'fontsEnd') / 1e3)}, FCP {ms(_med(rs, 'fcp') / 1e3)}); "
+                "font-display: block hides math glyphs until their font arrives",
+                "yes" if v == "ours" else "", visible if v == "ours" else None)
     if "katex-client" in runs:
         k = runs["katex-client"]
         brief = paired_ratios([r["load"] for r in ours], [r["rendered"] for r in k])

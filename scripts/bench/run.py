@@ -18,6 +18,7 @@ Nothing here is part of the site build.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -87,10 +88,12 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     facts = machine()
+    facts["load average at start (1/5/15 min)"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     results = []
     for name in chosen:
         log(f"section {name}{' (quick)' if args.quick else ''}")
         results.append(run_section(name, args.quick))
+    facts["load average at end (1/5/15 min)"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     text = report(results, facts, args.quick, time.perf_counter() - start)
     print(text)
     target = args.output

@@ -21,6 +21,8 @@ KATEX_DIST = REPO / "node_modules" / "katex" / "dist"
 
 # arithmatex (generic mode) wraps inline math in \( \) and display math in \[ \].
 INLINE = re.compile(r'<span class="arithmatex">\\\((?P<tex>.*?)\\\)</span>(?P<punct>[.,;:!?)]*)', re.S)
+MTD_WIDTH = re.compile(r'(<mtd\b[^>]*?) width="[^"]*"')
+NEGATIVE_HEIGHT = re.compile(r"height:-[0-9.]+em;")
 DISPLAY = re.compile(r'<div class="arithmatex">\\\[(?P<tex>.*?)\\\]</div>', re.S)
 
 
@@ -63,8 +65,12 @@ class KatexRenderer:
         answer = json.loads(line)
         if "error" in answer:
             raise TexError(tex, answer["error"])
-        self._cache[key] = answer["html"]
-        return answer["html"]
+        # KaTeX writes width="..." on <mtd> for aligned columns; HTML's MathML has no such
+        # attribute (the Nu checker rejects it) and the visible HTML rendering does not use it.
+        # KaTeX also writes negative heights on some vlist struts, which CSS ignores as invalid;
+        # dropping them changes nothing on screen and keeps the HTML valid.
+        self._cache[key] = NEGATIVE_HEIGHT.sub("", MTD_WIDTH.sub(r"\1", answer["html"]))
+        return self._cache[key]
 
     def close(self) -> None:
         if self._proc is not None:
