@@ -191,6 +191,30 @@ def blas_info() -> str:
     return "unknown BLAS"
 
 
+def openblas_threads():
+    """(get, set) for OpenBLAS's thread count through ctypes, or None. Changes no environment variable."""
+    import ctypes
+
+    import numpy as np
+
+    np.ones((2, 2)) @ np.ones((2, 2))
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/maps").read_text().splitlines():
+            path = line.split()[-1]
+            if "openblas" not in path.lower() or ".so" not in path:
+                continue
+            try:
+                handle = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for prefix, suffix in (("scipy_openblas_", "64_"), ("openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "")):
+                get = getattr(handle, f"{prefix}get_num_threads{suffix}", None)
+                put = getattr(handle, f"{prefix}set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    return get, put
+    return None
+
+
 def machine() -> dict[str, str]:
     import numpy as np
 

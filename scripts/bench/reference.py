@@ -20,7 +20,7 @@ import sys
 import time
 
 import numpy as np
-from common import REPO, SectionResult, interleaved, log, median, ms, paired_ratios, spread
+from common import REPO, SectionResult, interleaved, log, median, ms, openblas_threads, paired_ratios, spread
 
 sys.path.insert(0, str(REPO / "scripts"))
 
@@ -112,6 +112,8 @@ def _label_lines() -> dict[str, int]:
     """Line numbers of the equation labels (F1) ... (B4) in network.py, for the anatomy table."""
     lines = {}
     for i, line in enumerate(NETWORK_PY.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.lstrip().startswith("#"):
+            continue  # a comment about an equation, not the code that computes it
         for m in re.finditer(r"# \((F\d|B\d)\)", line):
             lines.setdefault(m[1], i)
     return lines
@@ -170,61 +172,110 @@ def profile_step(net, x, y, n: int = 10, top: int = 12) -> str:
     return "\n".join(ln for ln in text.splitlines() if ln.strip() and "Ordered by" not in ln and "List reduced" not in ln)
 
 
+def measure(res: SectionResult, dtype, reps: int, prefix: str) -> tuple[bool, bool]:
+    """Adds the rows for one dtype (and BLAS setting); returns (step/GEMM ok, loop/batched ok)."""
+    name = np.dtype(dtype).name
+    net, x, y = make_problem(dtype)
+    bad = dtype_audit(net, x, y, dtype)
+    res.add(f"{prefix}: dtype preserved through forward/backward", "yes" if not bad else "no: " + "; ".join(bad[:4]),
+            "every z, a, δ, dW, db checked", f"all {name}", not bad)
+    loop = per_example(net, x, y)
+    dW_loop, db_loop = loop()
+    grads = step(net, x, y)
+    agree = max(max_rel_diff(dW_loop, grads.dW), max_rel_diff(db_loop, grads.db))
+    batched = lambda: step(net, x, y)  # noqa: E731
+    products = gemm_bound(net, x, y)
+    for _ in range(2):  # warm-up (the loop, 512 passes, warms itself)
+        batched()
+        products()
+    times = interleaved({"step": batched, "gemm": products, "loop": loop}, reps=reps, warmup=0)
+    t_step, t_gemm, t_loop = median(times["step"]), median(times["gemm"]), median(times["loop"])
+    r_gemm = median(paired_ratios(times["step"], times["gemm"]))
+    r_loop = median(paired_ratios(times["loop"], times["step"]))
+    res.add(f"{prefix}: batched step (forward + backward)", ms(t_step), f"range {spread([t * 1e3 for t in times['step']])} ms")
+    res.add(f"{prefix}: GEMM lower bound", ms(t_gemm), f"range {spread([t * 1e3 for t in times['gemm']])} ms")
+    res.add(f"{prefix}: per-example loop (512 columns)", ms(t_loop),
+            f"range {spread([t * 1e3 for t in times['loop']])} ms; sum of its gradients = batched to {agree:.1e} (rel.)")
+    ok_gemm, ok_loop = r_gemm <= STEP_TARGET, r_loop >= LOOP_TARGET
+    res.add(f"{prefix}: step / GEMM ratio", f"{r_gemm:.2f}", "median of per-round ratios", f"≤ {STEP_TARGET}", ok_gemm)
+    res.add(f"{prefix}: loop / batched ratio", f"{r_loop:.1f}", "median of per-round ratios", f"≥ {LOOP_TARGET:g}", ok_loop)
+    return ok_gemm, ok_loop
+
+
+def _anatomy_block(title: str, table: list[tuple[str, float]]) -> str:
+    total = sum(t for _, t in table)
+    lines = [f"{title} (medians; sum {total * 1e3:.2f} ms):"]
+    lines += [f"  {t * 1e3:8.3f} ms  {t / total * 100:5.1f}%  {label}" for label, t in table]
+    return "\n".join(lines)
+
+
 def run(quick: bool = False) -> SectionResult:
     res = SectionResult("reference", "Reference code: MLP 784-512-512-10, batch 512")
     reps = 2 if quick else 9
+    blas = openblas_threads()
+    default_threads = blas[0]() if blas else None
     res.notes.append(
         f"scripts/backprop forward + backward, {'/'.join(ACTIVATIONS)} with {LOSS}; batch {BATCH}. "
         f"Medians of {reps} interleaved rounds (step, GEMM bound, loop; order reversed every other round) after two warm-ups. "
         "GEMM bound = the 8 products W·a (3), δ·aᵀ (3), Wᵀ·δ (2) on arrays of the real shapes; "
         "loop = `gradients()` on one column at a time, summed."
     )
+    settings = [(None, "")]
+    if blas and default_threads and default_threads > 1 and not quick:
+        settings.append((1, ", 1 BLAS thread"))
+        res.notes.append(
+            f"OpenBLAS runs {default_threads} threads by default here (rows without a thread count). On a shared 2-core "
+            "machine a multi-threaded GEMM stalls whenever another process holds a core, so the rows marked "
+            "'1 BLAS thread' repeat the measurement with openblas_set_num_threads(1) (through ctypes; no environment "
+            "variable is changed) and are the steadier figures."
+        )
     missed = []
-    for dtype in (np.float32, np.float64):
-        name = np.dtype(dtype).name
-        log(f"reference {name}")
-        net, x, y = make_problem(dtype)
-        bad = dtype_audit(net, x, y, dtype)
-        res.add(f"{name}: dtype preserved through forward/backward", "yes" if not bad else "no: " + "; ".join(bad[:4]),
-                "every z, a, δ, dW, db checked", f"all {name}", not bad)
-        loop = per_example(net, x, y)
-        dW_loop, db_loop = loop()
-        grads = step(net, x, y)
-        agree = max(max_rel_diff(dW_loop, grads.dW), max_rel_diff(db_loop, grads.db))
-        batched = lambda net=net, x=x, y=y: step(net, x, y)  # noqa: E731
-        products = gemm_bound(net, x, y)
-        for _ in range(2):  # warm-up (the loop, 512 passes, warms itself)
-            batched()
-            products()
-        times = interleaved({"step": batched, "gemm": products, "loop": loop}, reps=reps, warmup=0)
-        t_step, t_gemm, t_loop = median(times["step"]), median(times["gemm"]), median(times["loop"])
-        r_gemm = median(paired_ratios(times["step"], times["gemm"]))
-        r_loop = median(paired_ratios(times["loop"], times["step"]))
-        res.add(f"{name}: batched step (forward + backward)", ms(t_step), f"range {spread([t * 1e3 for t in times['step']])} ms")
-        res.add(f"{name}: GEMM lower bound", ms(t_gemm), f"range {spread([t * 1e3 for t in times['gemm']])} ms")
-        res.add(f"{name}: per-example loop (512 columns)", ms(t_loop),
-                f"range {spread([t * 1e3 for t in times['loop']])} ms; sum of its gradients = batched to {agree:.1e} (rel.)")
-        ok_gemm = r_gemm <= STEP_TARGET
-        ok_loop = r_loop >= LOOP_TARGET
-        res.add(f"{name}: step / GEMM ratio", f"{r_gemm:.2f}", "median of per-round ratios", f"≤ {STEP_TARGET}", ok_gemm)
-        res.add(f"{name}: loop / batched ratio", f"{r_loop:.1f}", "median of per-round ratios", f"≥ {LOOP_TARGET:g}", ok_loop)
-        if (not ok_gemm or not ok_loop) and not quick:
-            missed.append((name, net, x, y, ok_gemm, ok_loop))
-    for name, net, x, y, ok_gemm, ok_loop in missed:
-        if not ok_gemm:
-            log(f"profiling the {name} step")
-            table = anatomy(net, x, y, reps=5 if quick else 15)
-            total = sum(t for _, t in table)
-            lines = [f"{name} step, operation by operation (medians; sum {total * 1e3:.1f} ms):"]
-            lines += [f"  {t * 1e3:7.2f} ms  {t / total * 100:5.1f}%  {label}" for label, t in table]
-            res.profiles.append("\n".join(lines))
-            res.profiles.append(f"cProfile of 10 {name} steps, by own time:\n" + profile_step(net, x, y))
-        if not ok_loop:
-            loop_net, loop_x, loop_y = net, x[:, :64], y[:, :64]
-            prof = cProfile.Profile()
-            prof.runcall(per_example(loop_net, loop_x, loop_y))
-            out = io.StringIO()
-            pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(10)
-            res.profiles.append(f"cProfile of the {name} per-example loop (64 columns), by own time:\n" + "\n".join(
-                ln for ln in out.getvalue().splitlines() if ln.strip() and "Ordered by" not in ln and "List reduced" not in ln))
+    steady = settings[-1][0]  # profile the steadiest setting only: with 1 thread, contention does not distort the figures
+    try:
+        for threads, suffix in settings:
+            if threads is not None:
+                blas[1](threads)
+            for dtype in (np.float32, np.float64):
+                name = np.dtype(dtype).name
+                log(f"reference {name}{suffix}")
+                ok_gemm, ok_loop = measure(res, dtype, reps if threads is None else max(reps - 2, 2), f"{name}{suffix}")
+                if (not ok_gemm or not ok_loop) and not quick and threads == steady:
+                    missed.append((name, suffix, dtype, ok_gemm, ok_loop, threads))
+    finally:
+        if blas and default_threads:
+            blas[1](default_threads)
+    profiled = set()
+    for name, suffix, dtype, ok_gemm, ok_loop, threads in missed:
+        if (name, ok_gemm, ok_loop) in profiled:
+            continue
+        profiled.add((name, ok_gemm, ok_loop))
+        if threads is not None:
+            blas[1](threads)
+        try:
+            net, x, y = make_problem(dtype)
+            if not ok_gemm:
+                log(f"profiling the {name}{suffix} step")
+                res.profiles.append(_anatomy_block(f"{name}{suffix}: one batched step, operation by operation",
+                                                   anatomy(net, x, y, reps=15)))
+                res.profiles.append(f"cProfile of 10 {name}{suffix} steps, by own time:\n" + profile_step(net, x, y))
+            if not ok_loop:
+                log(f"profiling the {name}{suffix} per-example loop")
+                one = anatomy(net, x[:, :1], y[:, :1], reps=200)
+                g = gradients(net, x[:, :1], y[:, :1])
+                acc = [np.zeros_like(w) for w in net.W[1:]]
+                t = []
+                for _ in range(200):
+                    t0 = time.perf_counter()
+                    for l in range(1, net.L + 1):
+                        acc[l - 1] += g.dW[l]
+                    t.append(time.perf_counter() - t0)
+                one.append(("dW[l] += g.dW[l] for every layer  (the loop's sum, reference.py)", median(t)))
+                batched = anatomy(net, x, y, reps=9)
+                per_col = sum(tt for _, tt in batched) / x.shape[1]
+                res.profiles.append(_anatomy_block(
+                    f"{name}{suffix}: one example (m = 1) of the per-example loop, operation by operation; "
+                    f"the batched step costs {per_col * 1e3:.3f} ms per example", one))
+        finally:
+            if blas and default_threads:
+                blas[1](default_threads)
     return res

@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # __pycache__ under the watched scripts/ would retrigger `mkdocs serve`
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from book.artifacts import GENERATED, generate  # noqa: E402

@@ -52,7 +52,9 @@ def on_pre_build(config):
         return  # "plain" build: use generated/ as it is (benchmarks, other engines)
     proc = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "book" / "generate.py"), "--quiet"],
-        cwd=REPO, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"},
+        cwd=REPO, capture_output=True, text=True,
+        # No .pyc files: they would land in the watched scripts/ folder and make `serve` build again.
+        env={**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"},
     )
     if proc.returncode != 0:
         raise PluginError("build-time artifact generation failed\n" + (proc.stderr or proc.stdout).rstrip())
