@@ -242,3 +242,11 @@ def test_declared_dependencies_join_the_cache_key(tmp_path):
     gen.write_text(gen.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
     out = generate(root).stdout
     assert "2 generator(s) run ['gradient_checking', 'net232']" in out, out
+
+
+def test_generation_writes_no_bytecode_under_watched_scripts(tmp_path):
+    """`mkdocs serve` watches scripts/; a .pyc written there by the generator would trigger another build."""
+    root = make_copy(tmp_path)
+    proc = run(root, "scripts/book/generate.py", env={"PYTHONDONTWRITEBYTECODE": ""})
+    assert proc.returncode == 0, proc.stderr
+    assert not list((root / "scripts" / "generators").rglob("*.pyc"))
