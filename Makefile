@@ -25,8 +25,9 @@ browser:
 	@{ [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && command -v java >/dev/null; } || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless fonts-dejavu-core >/dev/null; }
 
+# The print page is left out while serving (faster rebuilds); `make build` and CI include it.
 serve: setup
-	$(BIN)/mkdocs serve --livereload
+	BOOK_PRINT_PAGE=false $(BIN)/mkdocs serve --livereload
 
 build: setup
 	$(BIN)/mkdocs build --strict

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -170,13 +171,15 @@ class Server:
             return sum(1 for t, s in self.lines if t0 <= t <= t1 and rx.search(s))
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
+        """Ctrl-C, as a writer stops it: MkDocs then closes the hooks (the KaTeX process) and removes its temp site."""
+        for stop in (lambda: self.proc.send_signal(signal.SIGINT), self.proc.terminate, self.proc.kill):
+            if self.proc.poll() is not None:
+                return
+            stop()
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+                continue
 
 
 def _page_has(page, token: str) -> bool:

@@ -39,7 +39,11 @@ def main() -> int:
     from mkdocs.commands import build as build_module
     from mkdocs.config import load_config
 
-    site = tempfile.mkdtemp(prefix="bench-profile-site-")
+    with tempfile.TemporaryDirectory(prefix="bench-profile-site-") as site:
+        return profile(root, page, top, build_module, load_config, site)
+
+
+def profile(root: Path, page: Path, top: int, build_module, load_config, site: str) -> int:
     spent: dict[str, float] = collections.defaultdict(float)
     calls: dict[str, int] = collections.defaultdict(int)
 
