@@ -79,3 +79,27 @@ def test_check_catches_a_wrong_gradient(monkeypatch):
     report = check_network_gradients(net, x, y)
     assert math.isclose(report["W[1]"][2], 0.01 / 1.01, rel_tol=1e-4)
     assert report["W[2]"][2] < 1e-7
+
+
+def test_numerical_jacobian_of_a_linear_map_is_its_matrix():
+    W = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+    from backprop.gradcheck import numerical_jacobian
+
+    J = numerical_jacobian(lambda v: W @ v, np.array([[0.3], [-0.1], [2.0]]))
+    assert J.shape == (2, 3)  # numerator layout: rows are outputs
+    np.testing.assert_allclose(J, W, atol=1e-9)
+
+
+def test_loss_of_param_and_loss_of_z_agree_with_the_forward_pass_and_restore():
+    from backprop import forward, init_network, loss_value
+    from backprop.gradcheck import loss_of_param, loss_of_z
+
+    net = init_network([3, 4, 2], ["tanh", "sigmoid"], "squared_error", seed=7)
+    x, y = np.array([[0.5], [-1.0], [0.25]]), np.array([[1.0], [0.0]])
+    J = loss_value(net, x, y)
+    original = net.W[1].copy()
+    J_W = loss_of_param(net, x, y, "W", 1)
+    assert J_W(original.copy()) == J
+    assert J_W(original * 2) != J
+    np.testing.assert_array_equal(net.W[1], original)  # restored after each call
+    assert loss_of_z(net, y, 1)(forward(net, x).z[1]) == J

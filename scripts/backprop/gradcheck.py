@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .losses import loss
 from .network import Network, backward, forward, loss_value
 
 Array = np.ndarray
@@ -40,6 +41,48 @@ def numerical_gradient(f: Callable[[Array], float], x: Array, h: float = 1e-5) -
         grad[i] = (f_plus - f_minus) / (x_plus - x_minus)
     return grad
     # --8<-- [end:numerical_gradient]
+
+
+def numerical_jacobian(f: Callable[[Array], Array], v: Array, h: float = 1e-5) -> Array:
+    """Numerator-layout Jacobian of a column-valued f at the column v, by central differences.
+
+    Entry [i, j] is df_i/dv_j, so row i is the (transposed) gradient of f_i.
+    """
+    v = np.array(v, dtype=float)
+    m = f(v.copy()).shape[0]
+    return np.vstack([numerical_gradient(lambda t, i=i: float(f(t)[i, 0]), v.copy(), h).T for i in range(m)])
+
+
+def loss_of_param(net: Network, x: Array, y: Array, which: str, l: int, reduction: str = "sum") -> Callable[[Array], float]:
+    """J as a function of one parameter array (`which` is "W" or "b", at layer l), the others fixed.
+
+    The returned function swaps the array in and restores it, so finite differences can
+    perturb a copy without touching the network.
+    """
+
+    def J(value: Array) -> float:
+        params = getattr(net, which)
+        saved = params[l]
+        params[l] = value
+        try:
+            return loss_value(net, x, y, reduction)
+        finally:
+            params[l] = saved
+
+    return J
+
+
+def loss_of_z(net: Network, y: Array, l: int) -> Callable[[Array], float]:
+    """J as a function of the pre-activation z^(l): the rest of the network run forward from layer l."""
+    g, J_loss = net.g, loss(net.loss)
+
+    def J(z: Array) -> float:
+        a = g[l](z)  # (F2)
+        for k in range(l + 1, net.L + 1):
+            a = g[k](net.W[k] @ a + net.b[k])  # (F1), (F2)
+        return J_loss.value(a, y)
+
+    return J
 
 
 # --8<-- [start:relative_error]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop.activations import activation
-from backprop.gradcheck import numerical_gradient
+from backprop.gradcheck import numerical_gradient, numerical_jacobian
 from backprop.jacobians import ShapeError, contract_weight_gradient, da_dz, dJ_da, dz_da_prev, dz_dW
 from backprop.losses import loss
 from backprop.network import Network, backward, forward
@@ -69,13 +69,6 @@ def square_example():
 
 # ---------------------------------------------------------------------------
 # Finite differences
-
-
-def numerical_jacobian(f, v):
-    """Numerator-layout Jacobian of a column-valued f at the column v: row i is the gradient of f_i."""
-    v = np.array(v, dtype=float)
-    d_out = f(v).shape[0]
-    return np.vstack([numerical_gradient(lambda u, i=i: float(f(u)[i, 0]), v).T for i in range(d_out)])
 
 
 def fd_dW(net, x, y, l: int):

@@ -21,6 +21,7 @@ import numpy as np
 
 from backprop import Factor, Network, ShapeError, backward, forward, multiply, numerical_gradient, seed_example
 from backprop.activations import activation
+from backprop.gradcheck import numerical_jacobian as fd_jacobian
 from backprop.gradcheck import relative_error
 from backprop.losses import loss
 from book.artifacts import artifact
@@ -59,12 +60,6 @@ def pieces(net, x, y) -> dict:
 def fd_dW2(net, x, y) -> np.ndarray:
     """∂L/∂W(2) by central differences (numerical_gradient perturbs net.W[1] in place and restores it)."""
     return numerical_gradient(lambda _: mse.value(forward(net, x).a[2], y), net.W[1])
-
-
-def fd_jacobian(f, v: np.ndarray) -> np.ndarray:
-    """Numerator-layout Jacobian of a vector function f at the column v, by central differences."""
-    columns = [numerical_gradient(lambda u, k=k: float(f(u)[k, 0]), v.copy()) for k in range(f(v).shape[0])]
-    return np.vstack([c.T for c in columns])
 
 
 def ones3() -> np.ndarray:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from backprop.activations import activation
+from backprop.gradcheck import loss_of_z as J_of_z
 from backprop.gradcheck import numerical_gradient, relative_error
 from backprop.losses import loss, output_delta
 from backprop.network import backward, forward, init_network, loss_value
@@ -75,19 +76,6 @@ def make(arch: Arch):
 def J_of_params(net, x, y):
     """J with the network's current parameters; numerical_gradient perturbs them in place."""
     return lambda _: loss_value(net, x, y)
-
-
-def J_of_z(net, y, l: int):
-    """J as a function of z^(l) alone: the forward pass restarted at layer l."""
-    W, b, g = net.W, net.b, net.g
-
-    def J(z_l):
-        a = g[l](z_l)
-        for m in range(l + 1, net.L + 1):
-            a = g[m](W[m] @ a + b[m])  # (F1), (F2)
-        return loss(net.loss).value(a, y)
-
-    return J
 
 
 def backprop_by_entries(net, cache, y):

@@ -20,6 +20,7 @@ import numpy as np
 
 from backprop import numerical_gradient, relative_error
 from backprop.activations import activation
+from backprop.gradcheck import numerical_jacobian
 from book.artifacts import artifact
 from book.figures import line_plot
 from book.markup import display, figure, solution
@@ -35,12 +36,6 @@ n, m, r = 4, 3, 2
 def tex_bound(x: float) -> str:
     b = bound(x)
     return "0" if b == "0" else rf"10^{{{int(b[2:])}}}"
-
-
-def numerical_jacobian(F: Callable, x: np.ndarray) -> np.ndarray:
-    """The m×n Jacobian of a column-valued F at the column x (numerator layout), by central differences."""
-    rows = [numerical_gradient(lambda v, i=i: float(F(v)[i, 0]), x).ravel() for i in range(F(x).shape[0])]
-    return np.array(rows)
 
 
 class Case:

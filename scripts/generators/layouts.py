@@ -24,7 +24,9 @@ from backprop import (
     to_numerator,
 )
 from backprop.activations import activation
-from backprop.losses import loss
+from backprop.gradcheck import loss_of_param
+from backprop.gradcheck import loss_of_z as J_of_z
+from backprop.gradcheck import numerical_jacobian as fd_jacobian
 from book.artifacts import artifact
 from book.figures import matrix_heatmap
 from book.markup import display, figure, solution
@@ -65,13 +67,6 @@ def fd_gradient(f, v):
     return numerical_gradient(f, np.array(v, dtype=float))
 
 
-def fd_jacobian(f, v):
-    """Partials P[i, j] = ∂f_i/∂v_j of a column-valued f at the column v, by central differences."""
-    v = np.array(v, dtype=float)
-    m = f(v.copy()).shape[0]
-    return np.vstack([numerical_gradient(lambda t, i=i: f(t)[i, 0], v.copy()).T for i in range(m)])
-
-
 def fd_by_scalar(f, t: float, h: float = 1e-5):
     """∂f/∂t of a column-valued f of one number t, by a central difference: a column of partials."""
     return (f(t + h) - f(t - h)) / (2 * h)
@@ -80,31 +75,6 @@ def fd_by_scalar(f, t: float, h: float = 1e-5):
 def J_of_x(net, y):
     def J(x):
         return loss_value(net, x, y)
-
-    return J
-
-
-def J_of_z(net, y, l: int):
-    """J as a function of z^(l): the rest of the network run forward."""
-    g, J_loss = net.g, loss(net.loss)
-
-    def J(z):
-        a = g[l](z)
-        for k in range(l + 1, net.L + 1):
-            a = g[k](net.W[k] @ a + net.b[k])  # (F1), (F2)
-        return J_loss.value(a, y)
-
-    return J
-
-
-def J_of_W(net, x, y, l: int):
-    def J(W):
-        saved = net.W[l]
-        net.W[l] = W
-        try:
-            return loss_value(net, x, y)
-        finally:
-            net.W[l] = saved
 
     return J
 
@@ -145,7 +115,7 @@ def kinds(ctx):
     record("vector by vector", r"\(\partial a^{(1)}/\partial x\), \(a^{(1)} \in \R^3\), \(x \in \R^2\)", r"m \times n",
            r"n \times m", P, D @ W[1], W[1].T @ D, ("diag(σ′(z⁽¹⁾)) W⁽¹⁾", "W⁽¹⁾ᵀ diag(σ′(z⁽¹⁾))"))
     # scalar by matrix: ∂J/∂W^(1); the partials ∂J/∂W_ij sit in W's shape (denominator); numerator is q×p
-    G = fd_gradient(J_of_W(net, x, y, 1), W[1])
+    G = fd_gradient(loss_of_param(net, x, y, "W", 1), W[1])
     record("scalar by matrix", r"\(\partial J/\partial W^{(1)}\), \(W^{(1)}\) is \(3 \times 2\)", r"q \times p",
            r"p \times q", G.T, (delta[1] @ a[0].T).T, delta[1] @ a[0].T, ("(δ⁽¹⁾ a⁽⁰⁾ᵀ)ᵀ = a⁽⁰⁾ δ⁽¹⁾ᵀ", "δ⁽¹⁾ a⁽⁰⁾ᵀ, (B3)"))
     ctx.check.shape("∂J/∂W⁽¹⁾ in denominator layout has the shape of W⁽¹⁾", G, W[1].shape)
@@ -371,7 +341,7 @@ def book_choice(ctx):
     ctx.check.close("the diagonal Jacobian is its own transpose", D, D.T, tol=0.0, how="symmetric")
     rows.append([r"\(\partial a^{(1)}/\partial z^{(1)}\)", rf"\(\diag(\sigma'(z^{{(1)}}))\): {dims(D.shape)}",
                  rf"the same, \(\diag(\sigma'(z^{{(1)}}))\): {dims(D.shape)}"])
-    G = fd_gradient(J_of_W(net, x, y, 1), W[1])
+    G = fd_gradient(loss_of_param(net, x, y, "W", 1), W[1])
     ctx.check.gradient("∂J/∂W⁽¹⁾ = δ⁽¹⁾ a⁽⁰⁾ᵀ in both tabs", grads.dW[1], G)
     ctx.check.shape("∂J/∂W⁽¹⁾ has the shape of W⁽¹⁾ in both tabs", grads.dW[1], W[1].shape)
     rows.append([r"\(\partial J/\partial W^{(1)}\)", rf"\(\delta^{{(1)}} a^{{(0)\top}}\): {dims(W[1].shape)}, like \(W^{{(1)}}\)",
@@ -430,7 +400,7 @@ def ex1(ctx):
 def ex2(ctx):
     net, x, y, cache, grads = example()
     d1, a0 = grads.delta[1], cache.a[0]
-    G = fd_gradient(J_of_W(net, x, y, 1), net.W[1])
+    G = fd_gradient(loss_of_param(net, x, y, "W", 1), net.W[1])
     ctx.check.gradient("u xᵀ with u = δ⁽¹⁾, x = a⁽⁰⁾ is ∂J/∂W⁽¹⁾", d1 @ a0.T, G)
     ctx.check.gradient("numerator layout: x uᵀ = a⁽⁰⁾ δ⁽¹⁾ᵀ", a0 @ d1.T, G.T)
     ctx.check.shape("denominator layout has the shape of W⁽¹⁾", d1 @ a0.T, net.W[1].shape)

@@ -18,6 +18,7 @@ from backprop import (
     seed_example,
 )
 from backprop.activations import activation
+from backprop.gradcheck import loss_of_param
 from backprop.losses import loss
 from book.artifacts import artifact
 from book.markup import display, figure, solution
@@ -47,20 +48,6 @@ def L_of_z3(z3, y):
 
 def L_of_z2(z2, net, y):
     return mse.value(sigma(net.W[2] @ sigma(z2) + net.b[2]), y)
-
-
-def L_of_param(net, x, y, which: str, l: int):
-    """J as a function of one parameter array, others fixed."""
-
-    def J(value):
-        saved = getattr(net, which)[l]
-        getattr(net, which)[l] = value
-        try:
-            return mse.value(forward(net, x).a[net.L], y)
-        finally:
-            getattr(net, which)[l] = saved
-
-    return J
 
 
 @artifact("parameters")
@@ -127,7 +114,7 @@ def outer_table(ctx, *, l: int, name: str):
     net, x, y, cache, grads = example()
     delta, a_prev, dW = grads.delta[l], cache.a[l - 1], grads.dW[l]
     Q, P = q(l), q(l) - 1
-    numeric = numerical_gradient(L_of_param(net, x, y, "W", l), net.W[l].copy())
+    numeric = numerical_gradient(loss_of_param(net, x, y, "W", l), net.W[l].copy())
     ctx.check.gradient(f"∂L/∂W({Q})", dW, numeric)
     ctx.check.chain(f"δ({Q}) a({P})ᵀ", [delta.shape, a_prev.T.shape], net.W[l].shape)
     ctx.value(f"dW{Q}", tex_matrix(dW))
@@ -223,7 +210,7 @@ def bias(ctx):
     net, x, y, cache, grads = example()
     rows = []
     for l in (2, 1):
-        numeric = numerical_gradient(L_of_param(net, x, y, "b", l), net.b[l].copy())
+        numeric = numerical_gradient(loss_of_param(net, x, y, "b", l), net.b[l].copy())
         ctx.check.gradient(f"∂L/∂b({q(l)}) = δ({q(l)})", grads.db[l], numeric)
         ctx.check.shape(f"∂L/∂b({q(l)}) has the shape of b({q(l)})", grads.db[l], net.b[l].shape)
         rows.append([f"$\\partial L/\\partial b^{{({q(l)})}} = \\delta^{{({q(l)})}}$", shape(grads.db[l]),
@@ -245,7 +232,7 @@ def ex1(ctx):
     i, j = 0, 1  # the question's (1, 2), counted from 0
     d3_i, a2_j = grads.delta[2][i, 0], cache.a[1][j, 0]
     answer = d3_i * a2_j  # (B3), one entry
-    numeric = numerical_gradient(L_of_param(net, x, y, "W", 2), net.W[2].copy())[i, j]
+    numeric = numerical_gradient(loss_of_param(net, x, y, "W", 2), net.W[2].copy())[i, j]
     ctx.check.gradient("∂L/∂W(3)₁₂ = δ(3)₁ a(2)₂", np.array([answer]), np.array([numeric]))
     ctx.check.close("the same entry of the ∂L/∂W(3) table", answer, grads.dW[2][i, j], tol=1e-14, how="matches (B3)")
     return solution(

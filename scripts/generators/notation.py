@@ -20,7 +20,9 @@ from backprop import (
     seed_example,
 )
 from backprop.activations import activation
-from backprop.losses import loss
+from backprop.gradcheck import loss_of_param as J_of_param
+from backprop.gradcheck import loss_of_z as J_of_z
+from backprop.gradcheck import numerical_jacobian as fd_jacobian
 from book.artifacts import artifact
 from book.markup import display, figure, solution
 from book.shapes import MAX_CELLS, chain_svg, layers_svg, sub, sup
@@ -58,39 +60,6 @@ def dims(shape) -> str:
     if len(shape) == 1:
         shape = (shape[0], 1)
     return "×".join(str(d) for d in shape)
-
-
-def J_of_param(net, x, y, which: str, l: int, reduction: str = "sum"):
-    """J as a function of one parameter array (W or b of layer l), the others fixed."""
-
-    def J(value):
-        saved = getattr(net, which)[l]
-        getattr(net, which)[l] = value
-        try:
-            return loss_value(net, x, y, reduction)
-        finally:
-            getattr(net, which)[l] = saved
-
-    return J
-
-
-def J_of_z(net, y, l: int):
-    """J as a function of z^(l): run the rest of the network forward from layer l."""
-    g, J_loss = net.g, loss(net.loss)
-
-    def J(z):
-        a = g[l](z)
-        for k in range(l + 1, net.L + 1):
-            a = g[k](net.W[k] @ a + net.b[k])  # (F1), (F2)
-        return J_loss.value(a, y)
-
-    return J
-
-
-def fd_jacobian(f, v):
-    """Numerator-layout Jacobian of a column-valued f at the column v: entry [i, j] = ∂f_i/∂v_j."""
-    m = f(v.copy()).shape[0]
-    return np.vstack([numerical_gradient(lambda t, i=i: f(t)[i, 0], v.copy()).T for i in range(m)])
 
 
 # ---------------------------------------------------------------------------
