@@ -39,8 +39,9 @@ for p in pages:
             notes.append("math not rendered at build time (raw TeX left for client-side rendering)")
         if "--8<--" in html:
             notes.append("snippet lines left unexpanded")
-        if ours.count("<svg") > html.count("<svg"):
-            notes.append(f"{ours.count('<svg') - html.count('<svg')} fewer inline SVGs")
+        figs = '<figure class="bp-figure">'
+        if ours.count(figs) > html.count(figs):
+            notes.append(f"{ours.count(figs) - html.count(figs)} fewer generated figures")
         if notes:
             print(f"  {p}: " + "; ".join(notes))
 PY
