@@ -419,6 +419,19 @@ class Summary:
     written: int
 
 
+def is_fresh(path: Path, manifest: dict, shared: str) -> bool:
+    """The generator's recorded key matches its inputs and its outputs are on disk unchanged."""
+    entry = manifest.get(path.stem)
+    return bool(entry) and entry.get("key") == cache_key(path, shared) and _outputs_intact(entry, path.stem)
+
+
+def all_fresh() -> bool:
+    """True when generating would run nothing (cheap: hashes files, imports no generator)."""
+    manifest, shared = load_manifest(), shared_digest()
+    files = generator_files()
+    return set(manifest) == {p.stem for p in files} and all(is_fresh(p, manifest, shared) for p in files)
+
+
 def generate(force: bool = False, only: Iterable[str] | None = None) -> Summary:
     """Brings generated/ up to date. Never raises for a generator's own errors: returns them."""
     if str(SCRIPTS) not in sys.path:
@@ -432,11 +445,10 @@ def generate(force: bool = False, only: Iterable[str] | None = None) -> Summary:
         ns = path.stem
         if only is not None and ns not in only:
             continue
-        key = cache_key(path, shared)
-        entry = manifest.get(ns)
-        if not force and entry and entry.get("key") == key and _outputs_intact(entry, ns):
+        if not force and is_fresh(path, manifest, shared):
             fresh.append(ns)
             continue
+        key = cache_key(path, shared)
         outputs, values, errs = run_generator(path)
         if errs:
             failures.extend(errs)

@@ -50,6 +50,8 @@ def on_pre_build(config):
     importlib.reload(artifacts)
     if os.environ.get("BOOK_GENERATE", "1") == "0":
         return  # "plain" build: use generated/ as it is (benchmarks, other engines)
+    if artifacts.all_fresh():
+        return  # nothing to regenerate: skip starting Python, NumPy and Matplotlib (about 0.2 s a rebuild)
     proc = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "book" / "generate.py"), "--quiet"],
         cwd=REPO, capture_output=True, text=True,
