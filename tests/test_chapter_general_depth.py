@@ -8,8 +8,8 @@ import pytest
 import backprop.activations as activations
 import backprop.losses as losses
 import backprop.network as network
-from book.artifacts import GENERATORS, run_generator
 from chapter_tools import failed, run_chapter
+from chapter_tools import run_edited as _run_edited
 
 ARTIFACTS = {"architectures", "verify", "entrywise", "recursion-denominator", "recursion-numerator", "shapes-forward",
              "shapes-backward", "shape-table", "output-convention", "ex1", "ex2", "ex3", "ex4"}
@@ -34,12 +34,7 @@ def backward_with(b2):
 
 
 def run_edited(tmp_path, old, new):
-    """Run a copy of the generator with one piece of its source replaced (a wrong claim or formula)."""
-    source = (GENERATORS / "general_depth.py").read_text(encoding="utf-8")
-    assert source.count(old) == 1, f"the generator no longer contains {old!r} exactly once; update this test"
-    path = tmp_path / "general_depth.py"
-    path.write_text(source.replace(old, new), encoding="utf-8")
-    return run_generator(path)
+    return _run_edited("general_depth", tmp_path, old, new)
 
 
 def test_chapter_builds_clean():

@@ -10,19 +10,15 @@ import backprop
 import backprop.activations as activations
 from book.artifacts import GENERATORS, run_generator
 from chapter_tools import failed, run_chapter
+from chapter_tools import run_edited as _run_edited
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "layouts.md"
 ARTIFACTS = {"kinds", "chain-numerator", "chain-denominator", "transpose", "wx-numerator", "wx-denominator",
              "identities", "book-choice", "ex1", "ex2", "ex3"}
 
 
-def run_edited(tmp_path, old: str, new: str):
-    """Run a copy of the generator with one formula replaced (its module re-executes, so it cannot be patched)."""
-    source = (GENERATORS / "layouts.py").read_text(encoding="utf-8")
-    assert source.count(old) == 1, f"the generator no longer contains {old!r} exactly once; update this test"
-    path = tmp_path / "layouts.py"
-    path.write_text(source.replace(old, new), encoding="utf-8")
-    return run_generator(path)
+def run_edited(tmp_path, old, new):
+    return _run_edited("layouts", tmp_path, old, new)
 
 
 def test_chapter_builds_clean():
