@@ -64,6 +64,19 @@ ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(?P<tex>.*?)<
 # Variants of the page
 
 
+def matching_close(page_html: str, tag: str, start: int) -> int | None:
+    """End offset of the close tag that balances an open <tag> ending at `start`, or None."""
+    depth = 1
+    for t in TAG.finditer(page_html, start):
+        if t["open"] == tag:
+            depth += 1
+        elif t["close"] == tag:
+            depth -= 1
+            if depth == 0:
+                return t.end()
+    return None
+
+
 def unrender(page_html: str) -> tuple[str, int]:
     """Every KaTeX-rendered arithmatex element back to the TeX arithmatex wrote. Returns (html, count)."""
     out, pos, count = [], 0, 0
@@ -71,15 +84,7 @@ def unrender(page_html: str) -> tuple[str, int]:
         if m.start() < pos:
             continue  # nested inside one already replaced
         tag = m["tag"]
-        depth, end = 1, None
-        for t in TAG.finditer(page_html, m.end()):
-            if t["open"] == tag:
-                depth += 1
-            elif t["close"] == tag:
-                depth -= 1
-                if depth == 0:
-                    end = t.end()
-                    break
+        end = matching_close(page_html, tag, m.end())
         if end is None:
             raise ValueError(f"unbalanced <{tag}> after offset {m.start()}")
         inner = page_html[m.end():end]
@@ -250,15 +255,9 @@ def _balanced_total(page_html: str, opener: str, tag: str = "span") -> int:
     """Characters inside every element that starts with `opener` (to its matching close tag)."""
     total = 0
     for m in re.finditer(re.escape(opener), page_html):
-        depth = 1
-        for t in TAG.finditer(page_html, m.end()):
-            if t["open"] == tag:
-                depth += 1
-            elif t["close"] == tag:
-                depth -= 1
-                if depth == 0:
-                    total += t.end() - m.start()
-                    break
+        end = matching_close(page_html, tag, m.end())
+        if end is not None:
+            total += end - m.start()
     return total
 
 
