@@ -49,7 +49,6 @@ from .seed232 import (
     seed_input,
     seed_network,
     seed_target,
-    worked_example,
 )
 
 __all__ = [
@@ -99,5 +98,4 @@ __all__ = [
     "to_denominator",
     "to_numerator",
     "unflatten_params",
-    "worked_example",
 ]

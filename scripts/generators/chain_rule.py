@@ -20,7 +20,7 @@ from backprop.gradcheck import numerical_gradient, numerical_jacobian
 from backprop.jacobians import ShapeError, contract_weight_gradient, da_dz, dJ_da, dz_da_prev, dz_dW
 from backprop.losses import loss
 from backprop.network import Network, backward, forward
-from backprop.seed232 import worked_example as net232
+from backprop.seed232 import seed_example
 from book.artifacts import artifact
 from book.figures import matrix_heatmap
 from book.markup import display, figure, solution
@@ -38,6 +38,13 @@ OFF_DIAGONAL_BOUND = 1e-12  # |∂a_i/∂z_j|, i ≠ j, by finite differences, f
 
 # ---------------------------------------------------------------------------
 # The two example networks
+
+
+def net232():
+    net, x, y = seed_example()
+    cache = forward(net, x)
+    grads = backward(net, cache, y)
+    return net, x, y, cache, grads
 
 
 def square_network():

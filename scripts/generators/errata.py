@@ -11,12 +11,11 @@ from functools import cache
 
 import numpy as np
 
-from backprop import Network, ShapeError, backward, forward, multiply, numerical_gradient
+from backprop import Network, ShapeError, backward, forward, multiply, numerical_gradient, seed_example
 from backprop.activations import activation
 from backprop.gradcheck import relative_error
 from backprop.jacobians import Factor
 from backprop.losses import loss
-from backprop.seed232 import worked_example as example
 from book.artifacts import artifact
 from book.markup import display, figure, solution
 from book.shapes import chain_svg
@@ -32,6 +31,12 @@ def fmt_err(err: float) -> str:
 
 def F(name: str, value) -> Factor:
     return Factor(name, name, np.asarray(value, dtype=float))
+
+
+def example():
+    net, x, y = seed_example()
+    cache = forward(net, x)
+    return net, x, y, cache, backward(net, cache, y)
 
 
 def fd_W(net, x, y, l: int) -> np.ndarray:

@@ -12,8 +12,10 @@ import numpy as np
 from backprop import (
     Factor,
     ShapeError,
+    backward,
     chain_numerator,
     dz_da_prev,
+    forward,
     loss_value,
     multiply,
     numerical_gradient,
@@ -25,7 +27,6 @@ from backprop.activations import activation
 from backprop.gradcheck import loss_of_param
 from backprop.gradcheck import loss_of_z as J_of_z
 from backprop.gradcheck import numerical_jacobian as fd_jacobian
-from backprop.seed232 import worked_example as example
 from book.artifacts import artifact
 from book.figures import matrix_heatmap
 from book.markup import display, figure, solution
@@ -40,6 +41,14 @@ tanh = activation("tanh")
 
 # ---------------------------------------------------------------------------
 # Helpers: the network, finite differences, shapes
+
+
+def example():
+    """The 2-3-2 network, one example: (net, x, y, cache, grads)."""
+    net, x, y = seed_example()
+    cache = forward(net, x)
+    grads = backward(net, cache, y)
+    return net, x, y, cache, grads
 
 
 def dims(shape) -> str:

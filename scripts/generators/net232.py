@@ -15,11 +15,11 @@ from backprop import (
     forward,
     multiply,
     numerical_gradient,
+    seed_example,
 )
 from backprop.activations import activation
 from backprop.gradcheck import loss_of_param
 from backprop.losses import loss
-from backprop.seed232 import worked_example as example
 from book.artifacts import artifact
 from book.markup import display, figure, solution
 from book.shapes import chain_svg, sup
@@ -32,6 +32,13 @@ mse = loss("squared_error")
 def q(l: int) -> int:
     """The question's layer number for the code's index l."""
     return l + 1
+
+
+def example():
+    net, x, y = seed_example()
+    cache = forward(net, x)
+    grads = backward(net, cache, y)
+    return net, x, y, cache, grads
 
 
 def L_of_z3(z3, y):

@@ -23,7 +23,6 @@ from backprop.activations import activation
 from backprop.gradcheck import loss_of_param as J_of_param
 from backprop.gradcheck import loss_of_z as J_of_z
 from backprop.gradcheck import numerical_jacobian as fd_jacobian
-from backprop.seed232 import worked_example as example
 from book.artifacts import artifact
 from book.markup import display, figure, solution
 from book.shapes import MAX_CELLS, chain_svg, layers_svg, sub, sup
@@ -35,6 +34,14 @@ BATCH_SEED = 20240611
 
 # ---------------------------------------------------------------------------
 # The seed network and small helpers
+
+
+def example():
+    """The 2-3-2 network, one example: (net, x, y, cache, grads)."""
+    net, x, y = seed_example()
+    cache = forward(net, x)
+    grads = backward(net, cache, y)
+    return net, x, y, cache, grads
 
 
 def batch():
