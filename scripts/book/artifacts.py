@@ -57,6 +57,25 @@ class Context:
         self.values[key] = rec
         return x
 
+    def answer(self, name: str, x, *, mistakes: dict | None = None, digits: int = 4):
+        """Publish the answer to an exercise for a self-checking field: [[answer:ns.name]] on the page.
+
+        `x` is a number, a vector or matrix, or a shape (tuple of ints); `mistakes` maps the usual
+        mistakes (kinds named in includes/hints.md) to the wrong answer each one gives, so the
+        field can say which mistake a reader made. [[val:ns.name]] cites the answer itself.
+        """
+        expect = _values.record(x, digits)
+        wrong = {kind: _values.record(v, digits) for kind, v in sorted((mistakes or {}).items())}
+        same = [kind for kind, rec in wrong.items() if rec == expect]
+        self.check.that(f"answer {name}: each usual mistake gives another answer", not same,
+                        f"{len(wrong)} mistake{'s' if len(wrong) != 1 else ''} ({', '.join(wrong) or 'none'}) told apart from the answer"
+                        if not same else f"these mistakes give the right answer and cannot be told apart: {same}")
+        key = f"{self.ns}.{name}"
+        if key in self.values:
+            raise ValueError(f"value {key} published twice")
+        self.values[key] = {"kind": "answer", "expect": expect, "digits": digits, "mistakes": wrong}
+        return x
+
     def publish_data(self, name: str, obj) -> None:
         """Publish JSON data (test vectors, widget data): written to generated/<ns>/<name>.json."""
         if not NAME.fullmatch(name):

@@ -28,7 +28,7 @@ from markdown import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from . import cache, katex, pages, texscan, values
+from . import answers, cache, katex, pages, texscan, values
 from .artifacts import DOCS, GENERATED, REPO, SCRIPTS, SNIPPET_LINE
 
 try:  # a clean one-screen message under MkDocs and ProperDocs; a plain exception elsewhere
@@ -107,21 +107,36 @@ def _shown(e: BookError) -> str:
             f"below and save; the page reloads by itself.</p><pre>{escape(str(e))}</pre></div>")
 
 
-class ReferencePreprocessor(Preprocessor):
+class _Guarded(Preprocessor):
+    """Under `make serve` a problem becomes the page's content instead of stopping the server."""
+
     def run(self, lines: list[str]) -> list[str]:
-        try:
-            return self._run(lines)
-        except BookError as e:
-            if not SERVE:
-                raise
-            self.md.book_failed = True
-            return [self.md.htmlStash.store(_shown(e))]
+        error = getattr(self.md, "book_error", None)
+        if error is None:
+            try:
+                return self._run(lines)
+            except BookError as e:
+                if not SERVE:
+                    raise
+                self.md.book_error = error = e
+        # The page becomes the error (once the stash can hold it: after the whitespace step).
+        return [self.md.htmlStash.store(_shown(error))] if self.STASH_OK else lines
+
+    STASH_OK = True
+
+    def _run(self, lines: list[str]) -> list[str]:
+        raise NotImplementedError
+
+
+class ReferencePreprocessor(_Guarded):
+    """The page as written: includes, math delimiters, typed numbers, links, labels, references."""
+
+    STASH_OK = False  # runs before the whitespace step, which strips stash markers
 
     def _run(self, lines: list[str]) -> list[str]:
         ensure_generated()
         text = "\n".join(lines)
-        page = pages.identify(text)
-        self.md.book_page = page
+        page = self.md.book_page = pages.identify(text)
         where = page.src if page else "the page (not found in docs/)"
         offset = page.offset if page else 0
         known, served = cache.served_artifacts(), cache.served_values()
@@ -129,7 +144,7 @@ class ReferencePreprocessor(Preprocessor):
         for i, line in enumerate(lines, start=1):
             if m := SNIPPET_LINE.match(line):
                 target = m["target"]
-                if target.startswith(("scripts/", "tests/")):
+                if target.startswith(("scripts/", "tests/", "includes/")):
                     problem = _check_code_include(target)
                 elif target in known:
                     problem = None
@@ -137,28 +152,72 @@ class ReferencePreprocessor(Preprocessor):
                     problem = f"no artifact '{target}' (generators declare them in scripts/generators/){_suggest(target, known)}"
                 if problem:
                     problems.append(f"{where}:{i + offset}: {problem}")
-        spans, math_problems = texscan.math_spans(text)
+            for r in values.REF.finditer(line):
+                if r["key"] not in served:
+                    problems.append(f"{where}:{i + offset}: no value '{r['key']}' (published with ctx.value in "
+                                    f"scripts/generators/){_suggest(r['key'], served)}")
+        _, math_problems = texscan.math_spans(text)
         problems += [f"{where}:{p.line + offset}: {p.message}" for p in math_problems + texscan.typed_numbers(text)]
         if page:
             problems += pages.link_problems(page, lines) + pages.label_problems(page) + pages.nav_problems()
+        if problems:
+            _fail(problems, "problems in the page")
+        return lines
+
+
+class SubstitutePreprocessor(_Guarded):
+    """Fills in every [[val:…]], [[shape:…]] and [[answer:…]], in the page and in what it includes.
+
+    Runs after pymdownx.snippets, so shared text in includes/ may cite values too, and after
+    the whitespace step, so answer fields can go straight into the HTML stash.
+    """
+
+    def _run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        served = cache.served_values()
+        spans, _ = texscan.math_spans(text)
+        page = getattr(self.md, "book_page", None)
+        where = f"text included into {page.src}" if page else "the page"
+        problems, fields = [], 0
 
         def substitute(m: re.Match) -> str:
-            line = text.count("\n", 0, m.start()) + 1 + offset
-            if m["key"] not in served:
-                problems.append(f"{where}:{line}: no value '{m['key']}' (published with ctx.value in scripts/generators/)"
-                                f"{_suggest(m['key'], served)}")
+            nonlocal fields
+            rec = served.get(m["key"])
+            if rec is None:
+                problems.append(f"{where}: no value '{m['key']}'{_suggest(m['key'], served)}")
                 return m[0]
-            in_math = any(a <= m.start() < b for a, b in spans)
+            if m["what"] == "answer":
+                if rec["kind"] != "answer":
+                    problems.append(f"{where}: '{m['key']}' is a {rec['kind']}, not an answer (publish it with ctx.answer)")
+                    return m[0]
+                fields += 1
+                try:
+                    return self.md.htmlStash.store(answers.field(m["key"], rec, f"bp-answer-{fields}"))
+                except KeyError as e:
+                    problems.append(f"{where}: {e.args[0]}")
+                    return m[0]
             try:
-                return values.resolve(m, served, in_math)
+                return values.resolve(m, served, any(a <= m.start() < b for a, b in spans))
             except values.ValueProblem as e:
-                problems.append(f"{where}:{line}: {e}")
+                problems.append(f"{where}: {e}")
                 return m[0]
 
         text = values.REF.sub(substitute, text)
         if problems:
-            _fail(problems, "problems in the page")
+            _fail([_place(self.md, p) for p in problems], "problems in the page")
         return text.split("\n")
+
+
+def _place(md, problem: str) -> str:
+    """Add the line of the page (or of an include) that holds the reference a problem is about."""
+    page = getattr(md, "book_page", None)
+    m = re.search(r"'([A-Za-z0-9_]+\.[A-Za-z0-9_]+)'", problem)
+    if page and m:
+        for path in [DOCS / page.rel, *sorted((REPO / "includes").glob("*.md"))]:
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if m[1] in line and "[[" in line:
+                    return f"{path.relative_to(REPO).as_posix()}:{i}: {problem.split(': ', 1)[1]}"
+    return problem
 
 
 # ---------------------------------------------------------------------------
@@ -223,7 +282,7 @@ def _locate_tex(md, tex: str) -> str:
 
 class MathPostprocessor(Postprocessor):
     def run(self, text: str) -> str:
-        if getattr(self.md, "book_failed", False):
+        if getattr(self.md, "book_error", None) is not None:
             return text
         try:
             return self._run(text)
@@ -247,6 +306,7 @@ class MathPostprocessor(Postprocessor):
 class BookExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
         md.preprocessors.register(ReferencePreprocessor(md), "book-references", 40)  # before snippets (32)
+        md.preprocessors.register(SubstitutePreprocessor(md), "book-values", 25)  # after whitespace (30), snippets (32)
         md.postprocessors.register(MathPostprocessor(md), "book-math", 5)  # after raw HTML is restored (30)
         md.registerExtension(self)
 

@@ -37,8 +37,17 @@ class Page:
         return f"docs/{self.rel}"
 
 
+INCLUDES = REPO / "includes"
+
+
 def _docs_state() -> tuple:
     return tuple(sorted((p.relative_to(DOCS).as_posix(), p.stat().st_mtime_ns) for p in DOCS.rglob("*.md")))
+
+
+def _label_sources() -> tuple:
+    """Pages and the shared includes (includes/equations.md states each label once)."""
+    files = [*DOCS.rglob("*.md"), *INCLUDES.glob("*.md")]
+    return tuple(sorted((p.relative_to(REPO).as_posix(), p.stat().st_mtime_ns) for p in files))
 
 
 @functools.lru_cache(maxsize=4)
@@ -183,9 +192,10 @@ def _normal(tex: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def _labels(state: tuple) -> dict[str, list[tuple[str, int, str]]]:
+    """{label: [(repo-relative file, line, normalised formula)]}, the shared includes first."""
     out: dict[str, list[tuple[str, int, str]]] = {}
-    for rel, _ in state:
-        text = (DOCS / rel).read_text(encoding="utf-8")
+    for rel, _ in sorted(state, key=lambda s: not s[0].startswith("includes/")):
+        text = (REPO / rel).read_text(encoding="utf-8")
         spans, _ = math_spans(text)
         for start, end in spans:
             for part in re.split(r"\\\\(?![\[\d])", text[start:end]):  # one line of an aligned block at a time
@@ -199,13 +209,13 @@ def _labels(state: tuple) -> dict[str, list[tuple[str, int, str]]]:
 def label_problems(page: Page) -> list[str]:
     """Each \\tag{…} label names one formula in the whole book; report this page's disagreements."""
     problems = []
-    for label, uses in _labels(_docs_state()).items():
+    for label, uses in _labels(_label_sources()).items():
         formulas = {f for _, _, f in uses}
         if len(formulas) < 2:
             continue
         first = uses[0]
         for rel, line, formula in uses:
-            if rel == page.rel and formula != first[2]:
+            if rel == page.src and formula != first[2]:
                 problems.append(f"{page.src}:{line}: the label ({label}) names a different formula here than at "
-                                f"docs/{first[0]}:{first[1]}; one label, one formula: give the variant a label of its own")
+                                f"{first[0]}:{first[1]}; one label, one formula: give the variant a label of its own")
     return problems

@@ -14,6 +14,7 @@ A page cites a value with
     [[val:ns.name[i]]]     entry i of a vector, [[val:ns.name[i,j]]] entry (i, j): counted from 1, as on the page
     [[val:ns.name.T]]      an array transposed (a column shown as a row)
     [[shape:ns.name]]      the shape of an array (or a published shape): 3×2
+    [[answer:ns.name]]     a self-checking answer field (published with ctx.answer; see book.answers)
 
 In prose an array or a shape is wrapped in inline math; inside math it is written bare.
 """
@@ -28,7 +29,7 @@ import numpy as np
 from .tables import NonFiniteError, num
 
 REF = re.compile(
-    r"\[\[(?P<what>val|shape):(?P<key>[A-Za-z0-9_]+\.[A-Za-z0-9_]+)"
+    r"\[\[(?P<what>val|shape|answer):(?P<key>[A-Za-z0-9_]+\.[A-Za-z0-9_]+)"
     r"(?:\[(?P<index>\d+(?:\s*,\s*\d+)?)\]|(?P<T>\.T))?\]\]"
 )
 NON_FINITE_TEXT = re.compile(r"(?<![A-Za-z_\\])(nan|[+-]?inf(inity)?)(?![A-Za-z_])", re.I)
@@ -75,6 +76,10 @@ def shape_text(shape: list[int], in_math: bool) -> str:
 def resolve(m: re.Match, values: dict[str, dict], in_math: bool) -> str:
     """The text that replaces one reference. Raises ValueProblem for a bad index or kind."""
     key, rec = m["key"], values[m["key"]]
+    if m["what"] == "answer":
+        raise ValueProblem(f"[[answer:{key}]] is a field, not a value: the Markdown extension renders it")
+    if rec["kind"] == "answer":
+        rec = rec["expect"]  # [[val:…]] of an answer cites the answer
     kind = rec["kind"]
     if m["what"] == "shape":
         if kind not in ("array", "shape") or m["index"] or m["T"]:

@@ -235,6 +235,7 @@ def ex1(ctx):
     numeric = numerical_gradient(loss_of_param(net, x, y, "W", 2), net.W[2].copy())[i, j]
     ctx.check.gradient("∂L/∂W(3)₁₂ = δ(3)₁ a(2)₂", np.array([answer]), np.array([numeric]))
     ctx.check.close("the same entry of the ∂L/∂W(3) table", answer, grads.dW[2][i, j], tol=1e-14, how="matches (B3)")
+    ctx.answer("ex1_entry", answer, mistakes={"sign": -answer, "wrong-layer": d3_i * x[j, 0]})
     return solution(
         "The weight \\(W^{(3)}_{12}\\) connects hidden unit 2 to output unit 1, so it appears only in "
         "\\(z^{(3)}_1\\), with coefficient \\(a^{(2)}_2\\):\n\n"
