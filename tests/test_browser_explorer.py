@@ -127,6 +127,7 @@ def test_the_controls_lead_to_the_reference_answer(browser_context, site_url, ve
     page.fill(".bpx-form input[type=text]", "3-1000")
     assert page.get_attribute(".bpx-form input[type=text]", "aria-invalid") == "true"
     assert page.evaluate(SHOWN) == before
+    assert "Layer widths need" in page.inner_text(".bpx-status")
     assert not events["console"]
     page.close()
 
@@ -163,6 +164,7 @@ def test_keyboard_only(browser_context, site_url, vectors):
     page.focus(".bpx-overview button >> nth=1")
     page.keyboard.press("Enter")
     assert page.get_attribute(".bpx-overview button >> nth=1", "aria-pressed") == "true"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Show layer 2"  # the focus stays
     assert page.evaluate(SHOWN) == expected_view(answer, 2)
     assert not events["console"]
     page.close()

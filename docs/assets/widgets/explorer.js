@@ -258,7 +258,7 @@
       x += width;
       if (g && i === g.last) {
         out.push('<path class="bpx-paren" d="M' + num(x + 2) + " " + (top - 4) + "Q" + num(x + 10) + " " + num(mid) + " " + num(x + 2) + " " + (top + zone + 4) + '"/>');
-        if (g.T) out.push('<text x="' + num(x + 14) + '" y="' + (top + 4) + '">ᵀ</text>');
+        if (g.T) out.push('<text class="bpx-t" x="' + num(x + 15) + '" y="' + (top + 6) + '">ᵀ</text>');
         x += PAREN + (g.T ? 6 : 0);
       }
     });
@@ -388,7 +388,7 @@
       form.querySelectorAll("input[type=checkbox]").forEach(function (b) { b.checked = state.faults.indexOf(b.value) >= 0; });
     }
 
-    function render(announce) {
+    function render() {
       var model = compute({widths: state.widths, m: state.m, convention: state.convention, layout: state.layout, faults: state.faults});
       state.layer = Math.min(state.layer, model.layers.length);
       layer.replaceChildren.apply(layer, model.layers.map(function (x) {
@@ -402,7 +402,11 @@
       table.replaceChildren(el("caption", {}, ["Every layer: ✓ correct, ✗ no product, ▭ wrong shape, ≠ wrong values"]), el("thead", {}, [head]),
         el("tbody", {}, model.layers.map(function (x) {
           var pick = el("button", {type: "button", "aria-pressed": String(x.l === state.layer), "aria-label": "Show layer " + x.l}, [String(x.l)]);
-          pick.addEventListener("click", function () { state.layer = x.l; update(true); });
+          pick.addEventListener("click", function () { // the table is redrawn: keep the focus on this layer's button
+            state.layer = x.l;
+            update();
+            table.querySelector("[aria-pressed=true]").focus();
+          });
           return el("tr", {}, [el("th", {scope: "row"}, [pick])].concat(x.chains.map(function (ch) {
             return el("td", {"data-verdict": ch.verdict}, [el("span", {"aria-hidden": "true"}, [VERDICT[ch.verdict]]),
                                                           el("span", {class: "bpx-sr"}, [SAY[ch.verdict]])]);
@@ -421,21 +425,28 @@
           el("p", {class: "bpx-verdict"}, [el("span", {"aria-hidden": "true"}, [VERDICT[ch.verdict] + " "]), verdictText(ch)])
         ]);
       }));
-      out.querySelectorAll(".bpx-fig").forEach(function (f) { // a figure that scrolls must take the keyboard focus
-        if (f.scrollWidth > f.clientWidth + 1) {
-          f.setAttribute("tabindex", "0");
-          f.setAttribute("aria-label", "chain diagram, scrolls sideways");
-          f.setAttribute("role", "region");
-        }
-      });
+      scrollers();
       link.href = "?" + stateQuery(state) + location.hash;
-      if (announce) status.textContent = summary(model, state.layer);
-      else status.dataset.summary = summary(model, state.layer);
+      status.textContent = summary(model, state.layer);
     }
 
-    function update(announce) {
+    function scrollers() { // a drawing that scrolls sideways must take the keyboard focus (and only then)
+      out.querySelectorAll(".bpx-fig").forEach(function (f) {
+        var scrolls = f.scrollWidth > f.clientWidth + 1;
+        ["tabindex", "role", "aria-label"].forEach(function (a, n) {
+          if (scrolls) f.setAttribute(a, ["0", "region", "chain diagram, scrolls sideways"][n]);
+          else f.removeAttribute(a);
+        });
+      });
+    }
+
+    function refuse(message) {
+      status.textContent = message + "; the drawing shows the last valid choice.";
+    }
+
+    function update() {
       if (syncUrl) history.replaceState(history.state, "", "?" + stateQuery(state) + location.hash);
-      render(announce);
+      render();
     }
 
     form.addEventListener("submit", function (e) { e.preventDefault(); });
@@ -445,28 +456,28 @@
         var w = parseWidths(widths.value);
         widths.setAttribute("aria-invalid", String(!w));
         help.classList.toggle("bpx-error", !w);
-        if (!w) return;
+        if (!w) return refuse("Layer widths need 2 to 9 whole numbers from 1 to 999, such as 2-3-2");
         state.widths = w;
       } else if (t === m) {
         var n = Number(m.value), ok = isWidth(n);
         m.setAttribute("aria-invalid", String(!ok));
-        if (!ok) return;
+        if (!ok) return refuse("The batch size m needs a whole number from 1 to 999");
         state.m = n;
       } else if (t === layer) state.layer = Number(layer.value);
       else if (t.type === "radio") state[CONVENTIONS.indexOf(t.value) >= 0 ? "convention" : "layout"] = t.value;
       else if (t.type === "checkbox") {
         state.faults = FAULTS.filter(function (f) { return form.querySelector("#" + id + "-" + f).checked; });
       }
-      update(true);
+      update();
     });
     var unit = unitFor(host.clientWidth);
     addEventListener("resize", function () { // a phone turned sideways: redraw at the other cell size
-      if (unitFor(host.clientWidth) !== unit) { unit = unitFor(host.clientWidth); render(false); }
+      if (unitFor(host.clientWidth) !== unit) { unit = unitFor(host.clientWidth); render(); } else scrollers();
     });
     fill();
-    render(false);
+    render();
     this.state = state;
-    this.set = function (next) { Object.assign(state, next); fill(); update(true); };
+    this.set = function (next) { Object.assign(state, next); fill(); update(); };
   }
 
   function start() {
