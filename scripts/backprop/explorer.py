@@ -126,14 +126,15 @@ class Writer:
         self.g_prime = [None] + [g.prime(cache.z[l]) for l, g in enumerate(net.g) if g is not None]
         self.ref = backward(net, cache, y, reduction="mean")  # δ, ∂J/∂W, ∂J/∂b in the book's columns
 
-    # -- single factors; `T` asks for the book's array transposed --------------
+    # -- single factors: the book's array, or its transpose ------------------------
 
-    def act(self, name, book: np.ndarray, T_: bool, op: str = "") -> Factor:
+    def act(self, name, book: np.ndarray, transposed: bool, op: str = "") -> Factor:
         """A per-example quantity (a, δ, g′(z), a − y): the symbol carries ᵀ when it differs from storage."""
-        return Factor(name + (T if T_ != self.rows else ""), book.T if T_ else book, op)
+        return Factor(name + (T if transposed != self.rows else ""), book.T if transposed else book, op)
 
-    def weight(self, k: int, T_: bool, op: str = "") -> Factor:
-        return Factor(f"W{sup(k)}" + (T if T_ != self.u else ""), self.W[k].T if T_ else self.W[k], op)
+    def weight(self, k: int, transposed: bool, op: str = "") -> Factor:
+        """W⁽ᵏ⁾ of the book (d_k × d_{k-1}), or its transpose; CS231n stores the transpose."""
+        return Factor(f"W{sup(k)}" + (T if transposed != self.u else ""), self.W[k].T if transposed else self.W[k], op)
 
     def ones(self, n: int, column: bool, op: str = "") -> Factor:
         return Factor("1" if column else "1" + T, np.ones((n, 1) if column else (1, n)), op)

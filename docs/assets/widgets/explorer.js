@@ -150,8 +150,6 @@
   // ---------------------------------------------------------------------------
   // State in the URL: ?widths=2-3-2&m=1&storage=columns&layout=denominator&faults=twice,bias-axis&layer=1
 
-  var KEYS = ["widths", "m", "storage", "layout", "faults", "layer"];
-
   function parseWidths(text) {
     var parts = String(text).trim().split(/\s*[-,;×x\s]\s*/);
     var widths = parts.map(function (s) { return /^\d+$/.test(s) ? Number(s) : NaN; });
@@ -221,44 +219,55 @@
     return out;
   }
 
+  function text(x, y, s, cls) {
+    return "<text" + (cls ? ' class="' + cls + '"' : "") + ' x="' + num(x) + '" y="' + num(y) + '">' + esc(s) + "</text>";
+  }
+  function circle(x, y, r, cls, extra) {
+    return '<circle class="' + cls + '" cx="' + num(x) + '" cy="' + num(y) + '" r="' + r + '"' + (extra || "") + "/>";
+  }
+  function paren(x, top, bottom, bulge) { // a tall bracket: bulge < 0 opens, > 0 closes
+    return '<path class="bpx-paren" d="M' + num(x) + " " + top + "Q" + num(x + bulge) + " " + num((top + bottom) / 2) + " " +
+      num(x) + " " + bottom + '"/>';
+  }
+
+  // The chain as factors drawn to scale, the operators between them, and the result after "=".
+  // The product that cannot be formed: its operator red with ≠ below, its two operands outlined in red.
   function chainSvg(chain) {
-    var f = chain.factors, g = chain.group, bad = chain.verdict === "mismatch" ? chain.steps[chain.steps.length - 1] : null;
+    var f = chain.factors, g = chain.group, fits = chain.verdict === "correct" || chain.verdict === "values";
+    var bad = chain.verdict === "mismatch" ? chain.steps[chain.steps.length - 1] : null;
     var items = f.map(function (x, i) { return {label: x.symbol, shape: x.shape, i: i}; });
     items.push({label: chain.target, shape: chain.result || chain.expected, result: true});
     var zone = Math.max(UNIT, Math.max.apply(null, items.map(function (it) { return it.shape.length ? drawn(it.shape[0]) : 0; })));
-    var labelY = PAD + FONT, top = labelY + 10, mid = top + zone / 2, dimsY = top + zone + 8 + SMALL;
+    var labelY = PAD + FONT, top = labelY + 10, bottom = top + zone, mid = top + zone / 2, dimsY = bottom + 8 + SMALL;
     var out = [], x = PAD;
     function inRange(i, r) { return r && i >= r[0] && i <= r[1]; }
     items.forEach(function (it, n) {
       var i = it.i, w = it.shape.length ? drawn(it.shape[1]) : 0;
-      var note = !it.result || chain.verdict === "correct" || chain.verdict === "values" ? dims(it.shape) :
-        chain.result ? dims(it.shape) + ", needs " + dims(chain.expected) : "needs " + dims(it.shape);
+      var note = !it.result || fits ? dims(it.shape) : chain.result ? dims(it.shape) + ", needs " + dims(chain.expected) : "needs " + dims(it.shape);
       var width = Math.max(w, textWidth(it.label, FONT), textWidth(note, SMALL), 12);
       if (it.result) {
-        out.push('<text x="' + num(x + GAP / 2) + '" y="' + num(mid + 6) + '" class="bpx-op">=</text>');
+        out.push(text(x + GAP / 2, mid + 6, "=", "bpx-op"));
         x += GAP;
       } else if (n > 0) {
-        var ox = x + GAP / 2 - (g && i === g.first ? PAREN / 2 : 0), isBad = bad && bad.right[0] === i;
-        if (f[i].op === "⊙") out.push('<circle class="bpx-had' + (isBad ? " bpx-bad" : "") + '" cx="' + num(ox) + '" cy="' + num(mid) + '" r="5"/>');
-        out.push('<circle class="bpx-dot' + (isBad ? " bpx-bad" : "") + '" cx="' + num(ox) + '" cy="' + num(mid) + '" r="' + (isBad ? 4 : 2.2) + '"/>');
-        if (isBad) out.push('<text class="bpx-ne" x="' + num(ox) + '" y="' + num(dimsY) + '">≠</text>');
+        var ox = x + GAP / 2 - (g && i === g.first ? PAREN / 2 : 0), red = bad && bad.right[0] === i ? " bpx-bad" : "";
+        if (f[i].op === "⊙") out.push(circle(ox, mid, 5, "bpx-had" + red));
+        out.push(circle(ox, mid, red ? 4 : 2.2, "bpx-dot" + red));
+        if (red) out.push(text(ox, dimsY, "≠", "bpx-ne"));
         x += GAP;
       }
       if (g && i === g.first) {
-        out.push('<path class="bpx-paren" d="M' + num(x + 6) + " " + (top - 4) + "Q" + num(x - 2) + " " + num(mid) + " " + num(x + 6) + " " + (top + zone + 4) + '"/>');
+        out.push(paren(x + 6, top - 4, bottom + 4, -8));
         x += PAREN;
       }
-      var cx = x + width / 2, cls = it.result ? (chain.verdict === "correct" || chain.verdict === "values" ? "bpx-res" : "bpx-res bpx-bad") : "bpx-fac";
+      var cx = x + width / 2, cls = it.result ? "bpx-res" + (fits ? "" : " bpx-bad") : "bpx-fac";
       if (!it.result && (inRange(i, bad && bad.left) || inRange(i, bad && bad.right))) cls += " bpx-bad";
-      var tag = it.result ? (chain.result ? "" : ' stroke-dasharray="5 3"') : ' data-i="' + i + '" data-shape="' + dims(it.shape) + '"';
-      if (it.shape.length) out.push(box(cx - w / 2, mid - drawn(it.shape[0]) / 2, it.shape, cls, tag));
-      else out.push('<circle class="' + cls + '" cx="' + num(cx) + '" cy="' + num(mid) + '" r="4"' + tag + "/>");
-      out.push('<text x="' + num(cx) + '" y="' + labelY + '">' + esc(it.label) + "</text>");
-      out.push('<text class="bpx-dims" x="' + num(cx) + '" y="' + num(dimsY) + '">' + esc(note) + "</text>");
+      var attrs = it.result ? (chain.result ? "" : ' stroke-dasharray="5 3"') : ' data-i="' + i + '" data-shape="' + dims(it.shape) + '"';
+      out.push(it.shape.length ? box(cx - w / 2, mid - drawn(it.shape[0]) / 2, it.shape, cls, attrs) : circle(cx, mid, 4, cls, attrs));
+      out.push(text(cx, labelY, it.label), text(cx, dimsY, note, "bpx-dims"));
       x += width;
       if (g && i === g.last) {
-        out.push('<path class="bpx-paren" d="M' + num(x + 2) + " " + (top - 4) + "Q" + num(x + 10) + " " + num(mid) + " " + num(x + 2) + " " + (top + zone + 4) + '"/>');
-        if (g.T) out.push('<text class="bpx-t" x="' + num(x + 15) + '" y="' + (top + 6) + '">ᵀ</text>');
+        out.push(paren(x + 2, top - 4, bottom + 4, 8));
+        if (g.T) out.push(text(x + 15, top + 6, T, "bpx-t"));
         x += PAREN + (g.T ? 6 : 0);
       }
     });
@@ -285,8 +294,10 @@
   }
   function formula(chain) { return rangeText(chain, [0, chain.factors.length - 1]); }
 
+  function shapesText(s) { return dims(s.shapes[0]) + " " + s.op + " " + dims(s.shapes[1]); }
+
   function stepText(chain, s) {
-    var head = rangeText(chain, s.left) + "  " + s.op + "  " + rangeText(chain, s.right) + ": " + dims(s.shapes[0]) + " " + s.op + " " + dims(s.shapes[1]);
+    var head = rangeText(chain, s.left) + "  " + s.op + "  " + rangeText(chain, s.right) + ": " + shapesText(s);
     if (s.result) return head + " → " + dims(s.result);
     if (s.op === "⊙") return head + ": ⊙ needs two arrays of the same shape";
     var c = s.shapes[0][1], r = s.shapes[1][0];
@@ -297,8 +308,10 @@
     var bad = chain.steps[chain.steps.length - 1];
     switch (chain.verdict) {
       case "correct": return "Every product conforms; the result is " + dims(chain.result) + " and equals the reference.";
-      case "mismatch": return "Product " + chain.steps.length + " does not conform (" + dims(bad.shapes[0]) + " " + bad.op + " " + dims(bad.shapes[1]) + ").";
-      case "shape": return "Every product conforms, but the result is " + dims(chain.result) + " where " + chain.target + " must be " + dims(chain.expected) + ".";
+      case "mismatch": return "Product " + chain.steps.length + " does not conform (" + shapesText(bad) + ").";
+      case "shape":
+        return "Every product conforms, but the result is " + dims(chain.result) + " where " + chain.target + " must be " +
+          dims(chain.expected) + ".";
       default: return "The shapes fit (" + dims(chain.result) + "), but the values are wrong: the reference gives other numbers.";
     }
   }
@@ -376,7 +389,8 @@
     var table = el("table", {class: "bpx-overview"});
     var out = el("div", {class: "bpx-chains"});
     var link = el("a", {class: "bpx-link", href: "?" + stateQuery(state)}, ["Link to this configuration"]);
-    host.replaceChildren(el("div", {class: "bpx"}, [form, status, el("div", {class: "bpx-scroll"}, [table]), out, el("p", {class: "bpx-foot"}, [link])]));
+    var scroll = el("div", {class: "bpx-scroll"}, [table]), foot = el("p", {class: "bpx-foot"}, [link]);
+    host.replaceChildren(el("div", {class: "bpx"}, [form, status, scroll, out, foot]));
     host.classList.add("bpx-ready");
 
     function fill() {
@@ -399,7 +413,8 @@
       var head = el("tr", {}, [el("th", {scope: "col"}, ["l"])].concat(model.layers[0].chains.map(function (ch) {
         return el("th", {scope: "col"}, [ch.target.replace(/⁽.*?⁾/g, "")]);
       })));
-      table.replaceChildren(el("caption", {}, ["Every layer: ✓ correct, ✗ no product, ▭ wrong shape, ≠ wrong values"]), el("thead", {}, [head]),
+      var caption = el("caption", {}, ["Every layer: ✓ correct, ✗ no product, ▭ wrong shape, ≠ wrong values"]);
+      table.replaceChildren(caption, el("thead", {}, [head]),
         el("tbody", {}, model.layers.map(function (x) {
           var pick = el("button", {type: "button", "aria-pressed": String(x.l === state.layer), "aria-label": "Show layer " + x.l}, [String(x.l)]);
           pick.addEventListener("click", function () { // the table is redrawn: keep the focus on this layer's button
@@ -415,10 +430,13 @@
       var chosen = model.layers[state.layer - 1];
       UNIT = unitFor(host.clientWidth);
       out.replaceChildren.apply(out, chosen.chains.map(function (ch) {
-        var head = el("p", {class: "bpx-title", id: id + "-" + ch.name}, [ch.target + " " + NAMES[ch.name][ch.name === "delta" && chosen.l === model.layers.length ? 1 : 0]]);
+        var label = NAMES[ch.name][ch.name === "delta" && chosen.l === model.layers.length ? 1 : 0];
+        var head = el("p", {class: "bpx-title", id: id + "-" + ch.name}, [ch.target + " " + label]);
         var fig = el("div", {class: "bpx-fig"});
         fig.innerHTML = chainSvg(ch);
-        var steps = el("ol", {class: "bpx-steps"}, ch.steps.map(function (s) { return el("li", {class: s.result ? "" : "bpx-badstep"}, [stepText(ch, s)]); }));
+        var steps = el("ol", {class: "bpx-steps"}, ch.steps.map(function (s) {
+          return el("li", {class: s.result ? "" : "bpx-badstep"}, [stepText(ch, s)]);
+        }));
         return el("div", {class: "bpx-chain", role: "group", "aria-labelledby": id + "-" + ch.name, "data-chain": ch.name,
                           "data-verdict": ch.verdict, "data-result": ch.result ? dims(ch.result) : ""}, [
           head, el("p", {class: "bpx-formula"}, [ch.target + " = " + formula(ch)]), fig, steps,
