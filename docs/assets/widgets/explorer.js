@@ -199,7 +199,7 @@
   }
   function dims(shape) { return shape.length ? shape[0] + "×" + shape[1] : "scalar"; }
   function drawn(n) { return Math.min(n, MAXC) * UNIT; }
-  function unitFor(width) { return width < 600 ? 10 : 14; }
+  function unitFor(width) { return width < 600 ? 10 : 14; } // a hidden host (closed details, other tab) has width 0
   function num(v) { return Math.round(v * 10) / 10; }
 
   function box(x, y, shape, cls, extra) {
@@ -428,7 +428,7 @@
           })));
         })));
       var chosen = model.layers[state.layer - 1];
-      UNIT = unitFor(host.clientWidth);
+      UNIT = unitFor(host.clientWidth || innerWidth);
       out.replaceChildren.apply(out, chosen.chains.map(function (ch) {
         var label = NAMES[ch.name][ch.name === "delta" && chosen.l === model.layers.length ? 1 : 0];
         var head = el("p", {class: "bpx-title", id: id + "-" + ch.name}, [ch.target + " " + label]);
@@ -488,9 +488,9 @@
       }
       update();
     });
-    var unit = unitFor(host.clientWidth);
+    var unit = unitFor(host.clientWidth || innerWidth);
     addEventListener("resize", function () { // a phone turned sideways: redraw at the other cell size
-      if (unitFor(host.clientWidth) !== unit) { unit = unitFor(host.clientWidth); render(); } else scrollers();
+      if (unitFor(host.clientWidth || innerWidth) !== unit) { unit = unitFor(host.clientWidth || innerWidth); render(); } else scrollers();
     });
     fill();
     render();
