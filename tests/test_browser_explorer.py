@@ -192,7 +192,7 @@ def test_the_url_keeps_the_configuration(browser_context, site_url, vectors):
 
 
 def test_widgets_load_only_where_they_are_used(browser_context, site_url):
-    for path, expected in (("", 0), ("net232/", 0), ("print_page/", 0), (PAGE, 1)):
+    for path, expected in (("", 0), ("layouts/", 0), (PAGE, 1)):
         page, events = open_page(browser_context, site_url + path, "light", 1280)
         loaded = page.evaluate("performance.getEntriesByType('resource').map(r => r.name).filter(n => /widgets\\/explorer/.test(n))")
         assert len([u for u in loaded if u.endswith(".js")]) == expected, (path, loaded)

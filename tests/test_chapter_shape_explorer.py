@@ -13,7 +13,7 @@ def test_chapter_generates_cleanly():
     outputs, values, failures = run_chapter("shape_explorer")
     assert not failures, [f.report() for f in failures]
     assert {"fallback", "faults", "vectors", "ex1", "ex2", "ex3"} <= set(outputs)
-    assert int(values["shape_explorer.n_vectors"]) >= 200
+    assert int(values["shape_explorer.n_vectors"]["text"]) >= 200
 
 
 def test_a_chain_written_wrong_is_caught(monkeypatch):

@@ -171,9 +171,7 @@ def faults_table(ctx):
 def vectors_summary(ctx):
     """The test vectors: what they cover and what the reference said."""
     data = vectors()
-    publish = getattr(ctx, "publish_data", None)
-    if publish is not None:  # the engine writes generated/shape_explorer/vectors.json
-        publish("vectors", data)
+    ctx.publish_data("vectors", data)  # generated/shape_explorer/vectors.json: the explorer's drift tests replay it
     configs = [v["config"] for v in data]
     covered = {(c["convention"], c["layout"], f) for c in configs for f in c["faults"] or [None]}
     wanted = set(itertools.product(CONVENTIONS, LAYOUTS, [None, *FAULTS]))
