@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup browser serve build generate test test-fast lint chapter bench linkcheck compat lock clean
+.PHONY: setup browser serve build pdf generate test test-fast lint chapter bench linkcheck compat lock clean
 
 $(STAMP): requirements.lock package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,16 @@ browser:
 	@{ [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && command -v java >/dev/null; } || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless fonts-dejavu-core >/dev/null; }
 
-# The print page is left out while serving (faster rebuilds); `make build` and CI include it.
 serve: setup
-	BOOK_PRINT_PAGE=false $(BIN)/mkdocs serve --livereload
+	$(BIN)/mkdocs serve --livereload
 
 build: setup
 	$(BIN)/mkdocs build --strict
+
+# The PDF edition, site/backprop-in-matrix-notation.pdf: the built site printed by headless Chromium
+# (scripts/pdf/). It reads only site/ and mkdocs.yml, so it works after any engine's build.
+pdf: build browser
+	PYTHONPATH=scripts PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pdf site
 
 # The artifacts alone, for other MkDocs-compatible engines (ProperDocs, Zensical).
 generate: setup

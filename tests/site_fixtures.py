@@ -24,14 +24,14 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "artifacts-ci" / "scr
 
 
 def page_paths(site: Path) -> list[str]:
-    """URL paths of every page MkDocs wrote (directory URLs), the print page last."""
+    """URL paths of every page MkDocs wrote (directory URLs)."""
     paths = []
     for index in sorted(site.rglob("index.html")):
         rel = index.parent.relative_to(site).as_posix()
         if rel.startswith(("assets", "search")):
             continue
         paths.append("" if rel == "." else rel + "/")
-    return sorted(paths, key=lambda p: (p.startswith("print_page"), p))
+    return sorted(paths)
 
 
 @pytest.fixture(scope="session")

@@ -157,18 +157,3 @@ def test_colour_scheme_toggle_switches_and_persists(browser_context, site_url):
     page.click("form[data-md-component=palette] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'", timeout=5000)
     page.close()
-
-
-def test_print_page_holds_the_whole_book(browser_context, site_url, all_pages):
-    page, events = open_page(browser_context, site_url + "print_page/", "light", 1280)
-    facts = page.evaluate(PAGE_FACTS)
-    assert facts["katex"] > 50 and not facts["raw"] and not facts["katexErrors"]
-    assert len(facts["svgs"]) >= 3
-    text = page.inner_text("body")
-    for heading in ("The 2-3-2 network, worked",):
-        assert heading in text
-    chapters = [p for p in all_pages if p and not p.startswith("print_page")]
-    sections = page.eval_on_selector_all("section.print-page", "s => s.length")
-    assert sections >= len(chapters), (sections, chapters)
-    assert not events["outside"] and not events["failed"]
-    page.close()

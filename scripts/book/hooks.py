@@ -141,41 +141,5 @@ def on_post_page(output, page, config):
     return output
 
 
-def on_post_build(config):
-    """The print-site plugin assembles its page from content captured before this hook ran; render its math too."""
-    page = Path(config.site_dir) / "print_page" / "index.html"
-    if page.exists():
-        try:
-            html, _ = _renderer.render_page(page.read_text(encoding="utf-8"))
-            html = FIGURE_IN_P.sub(r"\1", _fix_print_ids(html))
-        except katex.TexError as e:  # the same formula already failed on its own page; be safe anyway
-            raise PluginError(f"print_page: malformed TeX: {e.reason}\n  formula: {e.tex.strip()}") from None
-        page.write_text(html, encoding="utf-8")
-
-
-PRINT_SECTION = re.compile(r'<section class="print-page" id="([^"]+)"')
-
-
-def _fix_print_ids(html: str) -> str:
-    """Prefix ids that the print-site plugin missed.
-
-    The plugin renames id="x" to id="page-x" with a regex that can skip an id when another tag
-    precedes it on the same line (a footnote mark right after inline math), leaving links to
-    #page-x dangling. Within each page's section, rename exactly the ids its links expect.
-    """
-    starts = [(m.start(), m[1]) for m in PRINT_SECTION.finditer(html)]
-    pieces, last = [], 0
-    for (start, key), end in zip(starts, [s for s, _ in starts[1:]] + [len(html)], strict=True):
-        pieces.append(html[last:start])
-        chunk = html[start:end]
-        for target in set(re.findall(rf'href="#{re.escape(key)}-([^"]+)"', chunk)):
-            if f'id="{key}-{target}"' not in html:
-                chunk = chunk.replace(f'id="{target}"', f'id="{key}-{target}"', 1)
-        pieces.append(chunk)
-        last = end
-    pieces.append(html[last:])
-    return "".join(pieces)
-
-
 def on_shutdown():
     _renderer.close()

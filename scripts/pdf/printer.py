@@ -134,26 +134,27 @@ def print_pdf(document: Document, site: Path, chromium: str = "/usr/bin/chromium
             pdf = page.pdf(**options)
             report.passes = 1
             report.seconds["print 1"] = time.perf_counter() - t
-            if toc_page_numbers:
-                for attempt in range(3):
-                    pages = destination_pages(pdf)
-                    missing = [t for t in document.toc_targets if t not in pages]
-                    if missing:
-                        raise RuntimeError(f"no page found for contents entries {missing[:10]}")
-                    page.evaluate(
-                        """(pages) => { for (const el of document.querySelectorAll('.bp-toc-page'))
-                                          el.textContent = String(pages[el.dataset.target]); }""",
-                        {t: pages[t] for t in document.toc_targets},
-                    )
-                    t = time.perf_counter()
-                    pdf = page.pdf(**options)
-                    report.passes += 1
-                    report.seconds[f"print {report.passes}"] = time.perf_counter() - t
-                    again = destination_pages(pdf)
-                    if all(again.get(t) == pages[t] for t in document.toc_targets):
-                        break
-                    log(f"contents page numbers moved after pass {report.passes}; printing again")
-                else:
+            targets = document.toc_targets
+            for _ in range(3 if toc_page_numbers else 0):
+                pages = destination_pages(pdf)
+                missing = [target for target in targets if target not in pages]
+                if missing:
+                    raise RuntimeError(f"no page found for contents entries {missing[:10]}")
+                page.evaluate(
+                    """(pages) => { for (const el of document.querySelectorAll('.bp-toc-page'))
+                                      el.textContent = String(pages[el.dataset.target]); }""",
+                    {target: pages[target] for target in targets},
+                )
+                t = time.perf_counter()
+                pdf = page.pdf(**options)
+                report.passes += 1
+                report.seconds[f"print {report.passes}"] = time.perf_counter() - t
+                again = destination_pages(pdf)
+                if all(again.get(target) == pages[target] for target in targets):
+                    break
+                log(f"contents page numbers moved after pass {report.passes}; printing again")
+            else:
+                if toc_page_numbers:
                     raise RuntimeError("the contents' page numbers do not settle")
             if problems or errors:
                 raise RuntimeError("printing the book: " + "; ".join(problems + errors))
