@@ -5,4 +5,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from site_fixtures import browser_context, built_site, site_url  # noqa: E402,F401  (shared fixtures)
+from site_fixtures import browser_context, built_book, built_site, site_url  # noqa: E402,F401  (shared fixtures)

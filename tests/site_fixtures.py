@@ -45,6 +45,24 @@ def built_site(tmp_path_factory) -> Path:
     return site
 
 
+PDF_NAME = "backprop-in-matrix-notation.pdf"  # the name docs/index.md links to
+
+
+@pytest.fixture(scope="session")
+def built_book(built_site) -> Path:
+    """The built site with its PDF edition in it, as `make pdf` leaves site/ and the deploy publishes it.
+
+    Runs the same command as `make pdf`; its summary line (pages, size, seconds) is kept in pdf-build.log.
+    """
+    pdf = built_site / PDF_NAME
+    if not pdf.exists():
+        env = {**os.environ, "PYTHONPATH": str(REPO / "scripts"), "CHROMIUM": CHROMIUM}
+        proc = subprocess.run([sys.executable, "-m", "pdf", str(built_site)], cwd=REPO, capture_output=True, text=True, env=env)
+        (built_site.parent / "pdf-build.log").write_text(proc.stderr, encoding="utf-8")
+        assert proc.returncode == 0, proc.stderr
+    return built_site
+
+
 def site_prefix() -> str:
     """The path the site lives under on GitHub Pages (from site_url), e.g. /backprop-in-matrix-notation/."""
     import yaml  # PyYAML comes with MkDocs

@@ -99,8 +99,8 @@ def print_pdf(document: Document, site: Path, chromium: str = "/usr/bin/chromium
             r.abort()
             return
         rel = unquote(urlsplit(url).path).lstrip("/")
-        path = (site / rel).resolve()
-        if path.is_file() and path.is_relative_to(site):
+        path = site / rel
+        if ".." not in Path(rel).parts and path.is_file():
             r.fulfill(path=str(path))
         else:
             problems.append(f"not in the built site: {rel}")

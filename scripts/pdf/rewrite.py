@@ -26,7 +26,7 @@ from .config import Chapter
 
 TOKEN = re.compile(
     r"""<!--.*?-->
-      | <(?P<raw>script|style|textarea|title)\b(?:"[^"]*"|'[^']*'|[^'">])*>.*?</(?P=raw)\s*>
+      | <(?P<raw>script|style|textarea)\b(?:"[^"]*"|'[^']*'|[^'">])*>.*?</(?P=raw)\s*>
       | </(?P<end>[A-Za-z][\w:.-]*)\s*>
       | <(?P<start>[A-Za-z][\w:.-]*)(?P<attrs>(?:"[^"]*"|'[^']*'|[^'">])*)>""",
     re.S | re.X | re.I,
