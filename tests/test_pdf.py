@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pypdf import PdfWriter
@@ -30,6 +31,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 # the book to grow or shrink by about 40 % before this test asks whether the layout broke.
 PAGES = range(80, 181)
 SITE_NAME = "Backprop in Matrix Notation"
+
+
+def in_thread(fn, *args, **kwargs):
+    """Playwright's sync API in a thread of its own: the session's browser (browser_context) owns this one's loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 def print_title(ch: checks.ExpectedChapter) -> str:
@@ -129,7 +136,7 @@ def test_two_builds_give_the_same_bytes(book, tmp_path):
 
     time.sleep(1.1)  # the raw stamps are to the second: make sure they differ
     document = assemble(book["site"], load(REPO / "mkdocs.yml"), commit=commit_label(), epoch=source_date_epoch())
-    raw, _ = print_pdf(document, book["site"], chromium=CHROMIUM)
+    raw, _ = in_thread(print_pdf, document, book["site"], chromium=CHROMIUM)
     second = metadata.normalise(raw, source_date_epoch() or 0)
     assert second == book["bytes"], "two builds differ:\n" + "\n".join(metadata.describe_differences(book["bytes"], second))
     # What normalising fixes, and only that: Chromium stamps the wall-clock time as the creation and modification dates.
@@ -161,7 +168,7 @@ def faulty_book(built_book, tmp_path_factory):
                    + "\nnav:\n  - Home: index.md\n  - Reference:\n      - Errata: errata.md\n", encoding="utf-8")
     document = assemble(site, load(yml))
     document.html = re.sub(r'(<span class="bp-toc-page" data-target="[^"]*">)(</span>)', r"\g<1>99\2", document.html)
-    data, _ = print_pdf(document, site, chromium=CHROMIUM, toc_page_numbers=False)
+    data, _ = in_thread(print_pdf, document, site, chromium=CHROMIUM, toc_page_numbers=False)
     return {"bytes": data, "reader": checks.reader(data), "texts": checks.page_texts(data),
             "chapters": book_chapters(built_book)}
 
