@@ -10,10 +10,12 @@ export PYTHONHASHSEED := 0
 
 .PHONY: setup browser serve build pdf generate test test-fast lint chapter bench linkcheck compat lock clean
 
-$(STAMP): requirements.lock package-lock.json
+# Every Python package is installed from requirements.lock with hash checking; then the book's
+# own packages (scripts/backprop, scripts/book) in editable mode, so every engine can import them.
+$(STAMP): requirements.lock package-lock.json pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation --editable .
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
@@ -25,24 +27,28 @@ browser:
 	@{ [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && command -v java >/dev/null; } || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless fonts-dejavu-core >/dev/null; }
 
+# Errors show in the browser while serving (the extension and hooks.py); the build is not strict.
 serve: setup
-	$(BIN)/mkdocs serve --livereload
+	BOOK_SERVE=1 BOOK_STRICT=false $(BIN)/mkdocs serve --livereload
 
+# All or nothing: generate and check, build into a fresh folder, swap it in (or remove site/ on failure).
+# ENGINE=properdocs or ENGINE=zensical builds the same sources with another engine (make engines).
+ENGINE ?= mkdocs
 build: setup
-	$(BIN)/mkdocs build --strict
+	$(BIN)/python -m book.build --engine $(ENGINE)
 
 # The PDF edition, site/backprop-in-matrix-notation.pdf: the built site printed by headless Chromium
 # (scripts/pdf/). It reads only site/ and mkdocs.yml, so it works after any engine's build.
 pdf: build browser
-	PYTHONPATH=scripts PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pdf site
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pdf site
 
 # The artifacts alone, for other MkDocs-compatible engines (ProperDocs, Zensical).
 generate: setup
-	$(BIN)/python scripts/book/generate.py
+	$(BIN)/python -m book.generate
 
 test: setup browser
 	$(BIN)/ruff check scripts tests
-	$(BIN)/mkdocs build --strict
+	$(BIN)/python -m book.build
 	$(BIN)/python -m pytest
 
 test-fast: setup
@@ -67,10 +73,11 @@ compat: setup
 bench: setup browser
 	$(BIN)/python scripts/bench/run.py
 
-# Refresh the pinned lock file after editing requirements*.txt.
+# Refresh the hashed lock file after editing requirements*.txt (one command; pip-tools pinned).
 lock:
-	$(PYTHON) -m venv /tmp/lockenv && /tmp/lockenv/bin/pip install --quiet -r requirements-dev.txt
-	/tmp/lockenv/bin/pip freeze --exclude-editable | LC_ALL=C sort > requirements.lock
+	$(PYTHON) -m venv /tmp/lockenv && /tmp/lockenv/bin/pip install --quiet pip-tools==7.6.2
+	CUSTOM_COMPILE_COMMAND="make lock" /tmp/lockenv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements-dev.txt
 
 clean:
 	rm -rf site generated .pytest_cache

@@ -1,37 +1,98 @@
-"""Run one chapter's generator in-process, for tests that inject a wrong formula.
+"""Run one chapter's generator in-process, for tests, optionally with a fault injected.
 
-    from chapter_tools import run_chapter
+    from chapter_tools import Fault, failed, run_chapter
     outputs, values, failures = run_chapter("net232")
+    _, _, failures = run_chapter("net232", Fault("backprop/network.py", "W[l + 1].T @", "W[l + 1] @"))
+    assert "dw2" in failed(failures)
 
-Patch the reference implementation first (pytest's monkeypatch) and assert that
-`failures` names the artifact whose check caught it. Nothing is written to disk.
+The one seam for fault injection is the source: a Fault replaces a piece of text (it must
+occur exactly once) in a file under scripts/ (the reference code, the build machinery or the
+generator itself), in a private copy of scripts/backprop, scripts/book and scripts/generators;
+those packages are then imported afresh from the copy, so the fault reaches every import
+style and every shared helper, exactly as a contributor's broken edit would. Nothing is
+written to the repository.
 """
 
 from __future__ import annotations
 
-from book.artifacts import GENERATORS, Failure, run_generator
+import dataclasses
+import importlib
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from book.artifacts import GENERATORS, SCRIPTS
+from book.engine import Failure
+
+PACKAGES = ("backprop", "book", "generators")
 
 
-def run_chapter(ns: str) -> tuple[dict[str, str], dict[str, str], list[Failure]]:
-    path = GENERATORS / f"{ns}.py"
-    if not path.exists():
-        raise FileNotFoundError(path)
-    return run_generator(path)
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    file: str  # relative to scripts/, e.g. "backprop/network.py" or "generators/net232.py"
+    old: str
+    new: str
 
 
-def failed(failures: list[Failure]) -> set[str]:
+@contextmanager
+def isolated(faults: tuple[Fault, ...]):
+    """A copy of the book's packages with the faults applied, imported in place of the real ones."""
+    tmp = Path(tempfile.mkdtemp(prefix="faulty-scripts-"))
+    for pkg in PACKAGES:
+        shutil.copytree(SCRIPTS / pkg, tmp / pkg, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for f in faults:
+        path = tmp / f.file
+        text = path.read_text(encoding="utf-8")
+        assert text.count(f.old) == 1, f"scripts/{f.file} no longer contains {f.old!r} exactly once; update the test"
+        path.write_text(text.replace(f.old, f.new), encoding="utf-8")
+    saved = {k: m for k, m in sys.modules.items() if k.split(".")[0] in PACKAGES}
+    for k in saved:
+        del sys.modules[k]
+    sys.path.insert(0, str(tmp))
+    try:
+        yield tmp
+    finally:
+        for k in [k for k in sys.modules if k.split(".")[0] in PACKAGES]:
+            del sys.modules[k]
+        sys.modules.update(saved)
+        sys.path.remove(str(tmp))
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_chapter(ns: str, *faults: Fault) -> tuple[dict[str, str], dict[str, dict], list[Failure]]:
+    """({artifact name: file text}, {ns.value: record}, failures) of one generator, with `faults` applied."""
+    if not (GENERATORS / f"{ns}.py").exists():
+        raise FileNotFoundError(GENERATORS / f"{ns}.py")
+    if faults:
+        with isolated(faults) as tmp:
+            result = importlib.import_module("book.worker").run(tmp / "generators" / f"{ns}.py")
+    else:  # the real modules (a test may still monkeypatch them; prefer a Fault)
+        result = importlib.import_module("book.worker").run(GENERATORS / f"{ns}.py")
+    outputs = {name.removesuffix(".md"): text for name, text in result["outputs"].items()}
+    failures = [Failure(ns, f["name"], f["message"], f.get("kind", "error"), f.get("where")) for f in result["failures"]]
+    return outputs, result["values"], failures
+
+
+def failed(failures: list[Failure]) -> set[str | None]:
     """Names of the artifacts that failed (None for a module-level failure)."""
     return {f.name for f in failures}
 
 
-def run_edited(ns: str, tmp_path, old: str, new: str) -> tuple[dict[str, str], dict[str, str], list[Failure]]:
-    """Run a copy of a generator with one piece of its source replaced (a wrong claim or formula).
+def text(values: dict[str, dict], key: str) -> str:
+    """The published text of a number or TeX value."""
+    return values[key]["text"]
 
-    For formulas written in the generator itself, which monkeypatching cannot reach because the
-    module is executed afresh. Fails loudly if `old` no longer appears exactly once.
-    """
-    source = (GENERATORS / f"{ns}.py").read_text(encoding="utf-8")
-    assert source.count(old) == 1, f"{ns}.py no longer contains {old!r} exactly once; update the test"
-    path = tmp_path / f"{ns}.py"
-    path.write_text(source.replace(old, new), encoding="utf-8")
-    return run_generator(path)
+
+def run_generator(path: Path) -> tuple[dict[str, str], dict[str, dict], list[Failure]]:
+    """Run a generator file as it is (for tests that edit a copy of one). Prefer run_chapter with a Fault."""
+    result = importlib.import_module("book.worker").run(Path(path))
+    outputs = {name.removesuffix(".md"): text for name, text in result["outputs"].items()}
+    failures = [Failure(Path(path).stem, f["name"], f["message"], f.get("kind", "error"), f.get("where")) for f in result["failures"]]
+    return outputs, result["values"], failures
+
+
+def run_edited(ns: str, tmp_path, old: str, new: str) -> tuple[dict[str, str], dict[str, dict], list[Failure]]:
+    """The generator with one piece of its own source replaced (same as a Fault in generators/<ns>.py)."""
+    return run_chapter(ns, Fault(f"generators/{ns}.py", old, new))

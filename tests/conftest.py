@@ -1,8 +1,4 @@
-"""Make the book's Python packages under scripts/ importable from the tests."""
+"""Shared fixtures. The book's packages (scripts/backprop, scripts/book) are installed in
+editable mode by `make setup`, so tests import them like any library."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-from site_fixtures import browser_context, built_book, built_site, site_url  # noqa: E402,F401  (shared fixtures)
+from site_fixtures import browser_context, built_book, built_site, site_url  # noqa: F401  (shared fixtures)

@@ -6,7 +6,8 @@ import dataclasses
 
 import backprop
 import backprop.activations as activations
-from book.artifacts import GENERATORS, Checks, Context, load_generator
+from book.artifacts import GENERATORS, Checks, Context
+from book.worker import load_generator
 from chapter_tools import failed, run_chapter
 
 NS = "identities"
@@ -39,7 +40,7 @@ def test_chapter_builds_clean():
     outputs, values, failures = run_chapter(NS)
     assert not failures, [f.report() for f in failures]
     assert set(TABLES) | {"misprint", "ex1", "ex2", "ex3"} <= outputs.keys()
-    assert values[f"{NS}.printed_err"] == "2.00"
+    assert values[f"{NS}.printed_err"]["text"] == "2.00"
     assert "as printed" in outputs["misprint"] and "<svg" in outputs["misprint"]
 
 

@@ -39,7 +39,7 @@ def test_chapter_builds_clean():
     outputs, values, failures = run_chapter("loss_pairs")
     assert not failures, [f.report() for f in failures]
     assert ALL <= outputs.keys()
-    assert all("Checked during the build" in text for text in outputs.values())
+    assert all("checks passed" in text for text in outputs.values())
     assert "<svg" in outputs["jacobians"] and "<svg" in outputs["saturation"]
 
 

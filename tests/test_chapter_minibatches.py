@@ -18,8 +18,8 @@ def test_chapter_builds_clean():
     outputs, values, failures = run_chapter("minibatches")
     assert not failures, [f.report() for f in failures]
     assert ALL <= outputs.keys()
-    assert all("Checked during the build" in text for text in outputs.values())
-    assert values["minibatches.m"] == "4"
+    assert all("checks passed" in text for text in outputs.values())
+    assert values["minibatches.m"]["text"] == "4"
 
 
 def test_page_includes_every_artifact_and_types_no_decimals():

@@ -1,27 +1,21 @@
 """Figure generators: determinism, inline-safety, accessibility, shape logic."""
 
+import hashlib
+import json
+import os
+import re
+import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
-# Self-contained import path (a conftest.py may also do this; both are fine).
-_SCRIPTS = str(Path(__file__).resolve().parents[1] / "scripts")
-if _SCRIPTS not in sys.path:
-    sys.path.insert(0, _SCRIPTS)
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import hashlib  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import xml.etree.ElementTree as ET  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from book.figures import fmt_number, line_plot, matrix_heatmap  # noqa: E402
-from book.shapes import (  # noqa: E402
+from book.figures import fmt_number, line_plot, matrix_heatmap
+from book.shapes import (
     MAX_CELLS,
     chain_shapes_ok,
     chain_svg,
@@ -149,7 +143,7 @@ def test_same_input_same_bytes(name):
 
 def test_byte_identical_across_processes():
     code = (
-        f"import sys, json; sys.path[:0] = [{_SCRIPTS!r}, {str(Path(__file__).parent)!r}];"
+        f"import sys, json; sys.path[:0] = [{str(Path(__file__).parent)!r}];"
         "import test_figures as t; print(json.dumps(t._digest()))"
     )
     outs = []

@@ -25,7 +25,7 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, root, port):
-        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(root / "scripts"), "BOOK_SERVE": "1", "BOOK_STRICT": "false"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,

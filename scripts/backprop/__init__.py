@@ -49,6 +49,7 @@ from .seed232 import (
     seed_input,
     seed_network,
     seed_target,
+    worked_example,
 )
 
 __all__ = [
@@ -98,4 +99,5 @@ __all__ = [
     "to_denominator",
     "to_numerator",
     "unflatten_params",
+    "worked_example",
 ]

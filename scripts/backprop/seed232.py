@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import Network
+from .network import Cache, Grads, Network, backward, forward
 
 QUESTION_OFFSET = 1  # question superscript = code index + QUESTION_OFFSET
 QUESTION_LAYER = {0: 1, 1: 2, 2: 3}  # code index l -> question's layer number
@@ -71,3 +71,15 @@ def seed_target() -> np.ndarray:
 def seed_example() -> tuple[Network, np.ndarray, np.ndarray]:
     """(net, x, y) for the running example."""
     return seed_network(), seed_input(), seed_target()
+
+
+def worked_example() -> tuple[Network, np.ndarray, np.ndarray, Cache, Grads]:
+    """(net, x, y, cache, grads): the running example with its forward pass and (B1)-(B4) done.
+
+    Fresh arrays on every call, so a caller may change them. The computation happens at call
+    time, through the reference functions, so a fault injected into the reference code
+    reaches every chapter that uses this example.
+    """
+    net, x, y = seed_example()
+    cache = forward(net, x)
+    return net, x, y, cache, backward(net, cache, y)

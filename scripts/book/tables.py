@@ -98,3 +98,23 @@ def matrix_table(M, row_labels: Sequence[str], col_labels: Sequence[str], corner
         raise ValueError(f"matrix of shape {M.shape} does not fit labels {len(row_labels)}×{len(col_labels)}")
     rows = [[lab, *(num(x, digits) for x in row)] for lab, row in zip(row_labels, M, strict=True)]
     return md_table([corner, *col_labels], rows)
+
+
+def tex_bound(x: float) -> str:
+    """The power of ten at or above |x| (see `bound`) as TeX: 10^{-10}; "0" for zero."""
+    b = bound(x)
+    return "0" if b == "0" else rf"10^{{{int(b[2:])}}}"
+
+
+def tex_sci(x: float, digits: int = 1) -> str:
+    """Scientific notation as TeX: 1.8\\times 10^{-5}."""
+    mantissa, exponent = sci(x, digits).split("e")
+    return rf"{mantissa}\times 10^{{{int(exponent)}}}"
+
+
+def tex_shape(s) -> str:
+    """A shape as TeX: 3 \\times 2 (vectors are columns)."""
+    s = tuple(s)
+    if len(s) == 1:
+        s = (s[0], 1)
+    return r" \times ".join(map(str, s))

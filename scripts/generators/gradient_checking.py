@@ -20,14 +20,10 @@ import numpy as np
 from backprop import Network, forward, gradients, numerical_gradient, relative_error, seed_example
 from backprop.activations import activation
 from backprop.losses import loss
-from book.artifacts import GENERATORS, Checks, Context, artifact, load_generator, used_by
+from book.artifacts import artifact
 from book.figures import line_plot
 from book.markup import figure, solution
 from book.tables import bound, md_table, num
-
-# The census of the book's own checks reruns every other chapter's generator, so any of
-# them changing must regenerate this page too (read by book.artifacts.cache_key).
-DEPENDS_ON = ["scripts/generators/*.py"]
 
 mse = loss("squared_error")
 sigma = activation("sigmoid")
@@ -409,83 +405,6 @@ def kink(ctx):
                      f"$\\le {tex_bound(relative_error(exact[i, j], fine[i, j]))}$"])
     return md_table(["entry of $W^{(2)}$", "backprop", "central diff., $h = 10^{-5}$", "step crosses the kink?",
                      "relative error", f"relative error, $h = {tex_bound(h_safe)}$"], rows, align="lrrcrr")
-
-
-# --- the book's own checks ------------------------------------------------------------
-
-
-class CountingChecks(Checks):
-    """Checks that also remember every finite-difference relative error and its tolerance."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gradient_errors: list[tuple[str, float, float]] = []
-
-    def gradient(self, label, analytic, numeric, tol=1e-7):
-        err = super().gradient(label, analytic, numeric, tol)
-        self.gradient_errors.append((label, err, tol))
-        return err
-
-
-def summarises_others(path) -> bool:
-    """Generators that run other generators (like this one) are left out: they would recurse."""
-    text = path.read_text(encoding="utf-8")
-    return path.stem == "gradient_checking" or "load_generator" in text or "run_generator" in text
-
-
-def census():
-    """Run every other chapter's artifacts with fresh Contexts; collect their checks."""
-    rows = []
-    for path in sorted(p for p in GENERATORS.glob("*.py") if not p.name.startswith("_")):
-        if summarises_others(path):
-            continue
-        artifacts = load_generator(path)
-        checks, errors, failures = 0, [], []
-        for name, fn in artifacts.items():
-            ctx = Context(path.stem, name, CountingChecks(), {})
-            try:
-                fn(ctx)
-            except Exception as e:  # noqa: BLE001 - reported through a failing check below
-                failures.append(f"{name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-            checks += len(ctx.check.records)
-            errors += ctx.check.gradient_errors
-        rows.append((path.stem, len(artifacts), checks, errors, failures))
-    return rows
-
-
-def page_of(ns: str) -> str | None:
-    pages = sorted({u.split(":")[0].removeprefix("docs/") for u in used_by(ns)})
-    return pages[0] if pages else None
-
-
-@artifact("own-checks")
-def own_checks(ctx):
-    rows, total_checks, total_fd, all_errors = [], 0, 0, []
-    for ns, n_artifacts, n_checks, errors, failures in census():
-        ctx.check.that(f"{ns}: every artifact ran", not failures,
-                       f"{n_artifacts} artifacts ran without a failing check" if not failures else "; ".join(failures))
-        page = page_of(ns)
-        name = f"[{ns}]({page})" if page else ns
-        if errors:
-            label, worst, tol = max(errors, key=lambda e: e[1])
-            worst_cell, tol_cell = f"$\\le {tex_bound(worst)}$", f"${tex_bound(tol)}$"
-            ctx.check.that(f"{ns}: worst finite-difference check within its tolerance", worst <= tol,
-                           f"'{label}': {worst:.1e} ≤ {tol:.0e}")
-        else:
-            worst_cell = tol_cell = "none"
-        rows.append([name, str(n_artifacts), str(n_checks), str(len(errors)), worst_cell, tol_cell])
-        total_checks += n_checks
-        total_fd += len(errors)
-        all_errors += errors
-    ctx.check.that("at least one other chapter was counted", bool(rows), f"{len(rows)} generator(s) counted")
-    ctx.value("census_chapters", str(len(rows)))
-    ctx.value("census_checks", str(total_checks))
-    ctx.value("census_fd", str(total_fd))
-    worst_all = max((e[1] for e in all_errors), default=0.0)
-    rows.append(["**all**", f"**{sum(int(r[1]) for r in rows)}**", f"**{total_checks}**", f"**{total_fd}**",
-                 f"$\\le {tex_bound(worst_all)}$" if all_errors else "none", ""])
-    return md_table(["generator (page)", "artifacts", "checks", "finite-difference checks",
-                     "worst relative error", "its tolerance"], rows, align="lrrrrr")
 
 
 # --- exercises ----------------------------------------------------------------------

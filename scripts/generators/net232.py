@@ -50,6 +50,30 @@ def L_of_z2(z2, net, y):
     return mse.value(sigma(net.W[2] @ sigma(z2) + net.b[2]), y)
 
 
+@artifact("running")
+def running(ctx):
+    """The running example's numbers, published once for every chapter, in the book's numbering
+    (a[0] = x, W[1] is 3×2, W[2] is 2×3): other pages cite [[val:net232.dW1]] and never recompute.
+    The question's W^(2) is the book's W^(1): the question chapters translate on the page."""
+    net, x, y, cache, grads = example()
+    ctx.value("x", x, digits=1)
+    ctx.value("y", y, digits=1)
+    for l in (1, 2):
+        ctx.value(f"W{l}", net.W[l], digits=1)
+        ctx.value(f"b{l}", net.b[l], digits=1)
+        ctx.value(f"z{l}", cache.z[l])
+        ctx.value(f"a{l}", cache.a[l])
+        numeric_W = numerical_gradient(loss_of_param(net, x, y, "W", l), net.W[l].copy())
+        numeric_b = numerical_gradient(loss_of_param(net, x, y, "b", l), net.b[l].copy())
+        ctx.check.gradient(f"∂J/∂W({l}) (book numbering)", grads.dW[l], numeric_W)
+        ctx.check.gradient(f"∂J/∂b({l}) (book numbering)", grads.db[l], numeric_b)
+        ctx.value(f"dW{l}", grads.dW[l], grad_of=net.W[l], layout="denominator")
+        ctx.value(f"db{l}", grads.db[l])
+        ctx.value(f"delta{l}", grads.delta[l])
+    ctx.value("J", mse.value(cache.a[2], y), digits=6)
+    return ""
+
+
 @artifact("parameters")
 def parameters(ctx):
     net, x, y, cache, grads = example()
@@ -59,7 +83,7 @@ def parameters(ctx):
         ("x", x, (2, 1)), ("y", y, (2, 1)),
     ]:
         ctx.check.shape(f"{name} has the question's shape", arr, expected)
-        ctx.value(name, tex_matrix(arr, digits=1))
+        pass  # published in book numbering by the "running" artifact
     return display(
         r"\underbrace{W^{(2)}}_{3\times 2} = " + tex_matrix(net.W[1], 1)
         + r",\quad \underbrace{b^{(2)}}_{3\times 1} = " + tex_matrix(net.b[1], 1)
@@ -88,8 +112,6 @@ def forward_table(ctx):
     for l in (1, 2):
         rows.append([f"$z^{{({q(l)})}}$", shape(z[l]), ", ".join(num(v) for v in z[l].ravel())])
         rows.append([f"$a^{{({q(l)})}} = \\sigma(z^{{({q(l)})}})$", shape(a[l]), ", ".join(num(v) for v in a[l].ravel())])
-        ctx.value(f"z{q(l)}", tex_matrix(z[l]))
-        ctx.value(f"a{q(l)}", tex_matrix(a[l]))
     rows.append(["$L$", "1×1", num(J, 6)])
     return md_table(["quantity", "shape", "entries (top to bottom)"], rows, align="llr")
 
@@ -102,7 +124,7 @@ def delta3(ctx):
     ctx.check.gradient("δ(3) = ∂L/∂z(3)", d3, numeric)
     ctx.check.close("δ(3) = (a(3) − y) ⊙ a(3) ⊙ (1 − a(3))", d3, (a3 - y) * a3 * (1 - a3), tol=1e-14,
                     how="the code's δ equals the question's formula")
-    ctx.value("delta3", tex_matrix(d3))
+
     rows = [[f"{i + 1}", num(a3[i, 0]), num(y[i, 0]), num(a3[i, 0] - y[i, 0]), num(a3[i, 0] * (1 - a3[i, 0])), num(d3[i, 0])]
             for i in range(2)]
     return md_table(["$i$", "$a^{(3)}_i$", "$y_i$", "$a^{(3)}_i - y_i$", "$\\sigma'(z^{(3)}_i) = a^{(3)}_i(1-a^{(3)}_i)$",
@@ -117,7 +139,7 @@ def outer_table(ctx, *, l: int, name: str):
     numeric = numerical_gradient(loss_of_param(net, x, y, "W", l), net.W[l].copy())
     ctx.check.gradient(f"∂L/∂W({Q})", dW, numeric)
     ctx.check.chain(f"δ({Q}) a({P})ᵀ", [delta.shape, a_prev.T.shape], net.W[l].shape)
-    ctx.value(f"dW{Q}", tex_matrix(dW))
+
     rows = []
     for i in range(dW.shape[0]):
         cells = [f"$\\delta^{{({Q})}}_{i + 1} a^{{({P})}}_{j + 1} = "
@@ -199,7 +221,7 @@ def delta2(ctx):
     numeric = numerical_gradient(lambda v: L_of_z2(v, net, y), z2.copy())
     ctx.check.gradient("δ(2) = ∂L/∂z(2)", d2, numeric)
     ctx.check.chain("W(3)ᵀ δ(3)", [W3.T.shape, d3.shape], (3, 1))
-    ctx.value("delta2", tex_matrix(d2))
+
     rows = [[f"{i + 1}", num(backprop[i, 0]), num(a2[i, 0] * (1 - a2[i, 0])), num(d2[i, 0])] for i in range(3)]
     return md_table(["$i$", "$(W^{(3)\\top}\\delta^{(3)})_i$", "$\\sigma'(z^{(2)}_i) = a^{(2)}_i(1-a^{(2)}_i)$",
                      "$\\delta^{(2)}_i$"], rows, align="rrrr")
@@ -235,6 +257,7 @@ def ex1(ctx):
     numeric = numerical_gradient(loss_of_param(net, x, y, "W", 2), net.W[2].copy())[i, j]
     ctx.check.gradient("∂L/∂W(3)₁₂ = δ(3)₁ a(2)₂", np.array([answer]), np.array([numeric]))
     ctx.check.close("the same entry of the ∂L/∂W(3) table", answer, grads.dW[2][i, j], tol=1e-14, how="matches (B3)")
+    ctx.answer("ex1_entry", answer, mistakes={"sign": -answer, "wrong-layer": d3_i * x[j, 0]})
     return solution(
         "The weight \\(W^{(3)}_{12}\\) connects hidden unit 2 to output unit 1, so it appears only in "
         "\\(z^{(3)}_1\\), with coefficient \\(a^{(2)}_2\\):\n\n"

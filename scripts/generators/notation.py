@@ -346,7 +346,7 @@ def ex1(ctx):
     ]
     rows = []
     for tex, arr, expected, rule in items:
-        ctx.check.shape(f"{tex} in the {'-'.join(map(str, d))} network", arr, expected)
+        ctx.check.shape(f"${tex}$ in the {'-'.join(map(str, d))} network", arr, expected)
         rows.append([rf"\({tex}\)", rf"\({rule}\)", dims(np.shape(arr))])
     numeric = numerical_gradient(J_of_param(net, X, Y, "W", 2), net.W[2].copy())
     ctx.check.gradient("∂J/∂W⁽²⁾ of the batch", grads.dW[2], numeric)

@@ -1,0 +1,162 @@
+"""The artifact cache: generated/manifest.json and the files it vouches for.
+
+One entry per generator module:
+
+    key      hash of everything the output may depend on: the module's source, the shared code
+             it can import (scripts/backprop, scripts/book, scripts/generators/_*.py), the files
+             it declares in DEPENDS_ON, and the Python, NumPy and Matplotlib versions
+    outputs  {file name: sha256} for every file written to generated/<ns>/
+    values   the published values (book.values records)
+    checks   {artifact: [check kinds]} for the census, counted as the engine runs
+    seal     hash of key + outputs + values + checks
+
+An entry is served only if its key matches the sources, every output file has its recorded
+hash and the seal matches the entry: a hand edit anywhere (a page's table, a value in this
+file) makes the generator run again instead of reaching a reader.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from .artifacts import GENERATED, GENERATORS, REPO
+
+MANIFEST = GENERATED / "manifest.json"
+FORMAT_VERSION = "2"  # bump when the on-disk format of generated files changes
+
+# Files whose change may change any artifact. Rendering-only code (the Markdown extension,
+# KaTeX, the command line) is not here: editing it must not regenerate numbers.
+SHARED_SOURCES = ("scripts/backprop/*.py", "scripts/book/*.py", "scripts/generators/_*.py", "scripts/book/*.mplstyle")
+NOT_SHARED = {"scripts/book/mdext.py", "scripts/book/katex.py", "scripts/book/generate.py", "scripts/book/pages.py",
+              "scripts/book/hooks.py", "scripts/book/build.py", "scripts/book/texscan.py"}
+LIBRARIES = ("numpy", "matplotlib")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def generator_files() -> list[Path]:
+    return sorted(p for p in GENERATORS.glob("*.py") if not p.name.startswith("_"))
+
+
+def shared_digest() -> str:
+    files = set()
+    for pattern in SHARED_SOURCES:
+        files.update(REPO.glob(pattern))
+    h = hashlib.sha256()
+    for f in sorted(f for f in files if f.relative_to(REPO).as_posix() not in NOT_SHARED):
+        h.update(f.relative_to(REPO).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+_ENV_KEY: str | None = None
+
+
+def environment_key() -> str:
+    global _ENV_KEY
+    if _ENV_KEY is None:
+        versions = [f"python={sys.version_info[0]}.{sys.version_info[1]}", f"format={FORMAT_VERSION}"]
+        _ENV_KEY = ";".join(versions + [f"{lib}={metadata.version(lib)}" for lib in LIBRARIES])
+    return _ENV_KEY
+
+
+def declared_dependencies(generator: Path) -> list[Path]:
+    """Files named by a module-level `DEPENDS_ON = ["glob", ...]` (repo-relative), read without importing."""
+    for node in ast.parse(generator.read_bytes()).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEPENDS_ON" for t in node.targets):
+            patterns = ast.literal_eval(node.value)
+            if not (isinstance(patterns, list) and all(isinstance(p, str) for p in patterns)):
+                raise ValueError(f"{generator.name}: DEPENDS_ON must be a list of glob strings")
+            return sorted({f for pattern in patterns for f in REPO.glob(pattern) if f.is_file() and f != generator})
+    return []
+
+
+def cache_key(generator: Path, shared: str) -> str:
+    parts = [generator.read_bytes(), shared.encode(), environment_key().encode()]
+    for dep in declared_dependencies(generator):
+        parts += [dep.relative_to(REPO).as_posix().encode(), dep.read_bytes()]
+    return sha(b"\0".join(parts))
+
+
+def seal(entry: dict) -> str:
+    body = {k: entry.get(k) for k in ("key", "outputs", "values", "checks")}
+    return sha(json.dumps(body, sort_keys=True).encode())
+
+
+def load() -> dict:
+    try:
+        data = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save(manifest: dict) -> None:
+    write_if_changed(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+def intact(ns: str, entry: dict) -> bool:
+    """The entry is sealed and every file it lists is on disk with its recorded hash."""
+    if not isinstance(entry, dict) or entry.get("seal") != seal(entry):
+        return False
+    for name, digest in entry.get("outputs", {}).items():
+        f = GENERATED / ns / name
+        try:
+            if sha(f.read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def is_fresh(path: Path, manifest: dict, shared: str) -> bool:
+    entry = manifest.get(path.stem)
+    return bool(entry) and entry.get("key") == cache_key(path, shared) and intact(path.stem, entry)
+
+
+def stale_generators() -> list[Path]:
+    """Generators whose outputs are missing, outdated or tampered with (cheap: hashes files, imports nothing)."""
+    manifest, shared = load(), shared_digest()
+    return [p for p in generator_files() if not is_fresh(p, manifest, shared)]
+
+
+def all_fresh() -> bool:
+    manifest = load()
+    return set(manifest) - {"book"} == {p.stem for p in generator_files()} and not stale_generators() and \
+        intact("book", manifest.get("book", {}))
+
+
+def served_values() -> dict[str, dict]:
+    """Every published value, from entries that pass their seal only."""
+    out: dict[str, dict] = {}
+    for ns, entry in load().items():
+        if intact(ns, entry):
+            out.update(entry.get("values", {}))
+    return out
+
+
+def served_artifacts() -> set[str]:
+    """`ns/name.md` for every artifact of an intact entry."""
+    return {f"{ns}/{name}" for ns, entry in load().items() if intact(ns, entry)
+            for name in entry.get("outputs", {}) if name.endswith(".md")}
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Writes only when the content differs (atomically), so watchers and mtimes stay quiet."""
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
