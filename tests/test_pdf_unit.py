@@ -120,12 +120,11 @@ def test_solutions_open_and_check_boxes_stay_one_line():
     html = rewrite(
         '<h1 id="t">T</h1>'
         '<details class="tip"><summary>Solution</summary><p>s</p></details>'
-        '<details class="success"><summary>Checked during the build: 3 checks passed</summary><ul><li>c</li></ul></details>'
-        '<details class="bp-checks" open><summary>3 checks</summary><ul><li>c</li></ul></details>'
+        '<details class="note"><summary>More</summary><p>m</p></details>'
+        '<details class="bp-checks" data-search-exclude open><summary>3 checks passed</summary><ul><li>c</li></ul></details>'
     ).html
-    assert '<details class="tip" open>' in html
-    assert '<details class="bp-print-checks success">' in html
-    assert '<details class="bp-checks bp-print-checks">' in html
+    assert '<details class="tip" open>' in html and '<details class="note" open>' in html
+    assert '<details class="bp-checks" data-search-exclude>' in html
 
 
 def test_permalinks_edit_button_and_web_only_parts_are_dropped():

@@ -7,8 +7,8 @@ In one pass over the tags (the text between them is copied as it is):
     a link to another file of the site becomes an absolute link to the published site;
     external links stay as they are;
   * tab sets (pymdownx.tabbed, alternate style) become every tab in turn, each under its label;
-  * <details> blocks are opened, except the build's "Checked during the build" boxes, which stay
-    closed so that only their one-line summary prints;
+  * <details> blocks (solutions) are opened, except the build's check badges (details.bp-checks),
+    which stay closed so that only their one-line summary prints;
   * permalink marks, the "edit this page" button and anything marked .bp-web-only are dropped.
 
 The built HTML is well-formed (MkDocs, Python-Markdown, KaTeX), so a tokenizer that knows
@@ -35,7 +35,6 @@ ATTR = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]
 ARTICLE = re.compile(r"<article\b[^>]*>(?P<body>.*)</article>", re.S | re.I)
 HEADING = re.compile(r'<h(?P<level>[1-6])\b[^>]*?\bid="(?P<id>[^"]*)"[^>]*>(?P<inner>.*?)</h(?P=level)\s*>', re.S | re.I)
 TAGS = re.compile(r"<[^>]*>")
-SUMMARY = re.compile(r"\s*<summary\b[^>]*>(?P<inner>.*?)</summary\s*>", re.S | re.I)
 LABELS = re.compile(r"(?P<inner>.*?)</div\s*>", re.S | re.I)
 LABEL = re.compile(r"<label\b[^>]*>(?P<inner>.*?)</label\s*>", re.S | re.I)
 URL_REF = re.compile(r"url\(\s*(['\"]?)#([^)'\"\s]+)\1\s*\)")
@@ -45,8 +44,7 @@ ID_LIST_ATTRS = {"aria-labelledby", "aria-describedby", "aria-controls", "aria-o
                  "aria-flowto", "aria-activedescendant", "for", "headers", "list", "form"}
 LINK_ATTRS = {"href", "xlink:href"}
 SRC_ATTRS = {"src", "data", "poster"}
-CHECKS_SUMMARY = "Checked during the build"   # the summary line of the build's check boxes
-CHECKS_CLASS = "bp-checks"                    # their class once they are compact badges
+CHECKS_CLASS = "bp-checks"   # the build's "N checks passed" badges (scripts/book)
 DROP_CLASSES = {"headerlink", "md-content__button", "bp-web-only"}
 
 
@@ -273,10 +271,7 @@ class ChapterRewriter:
                     continue
                 stack.append(None)
             if tag.name == "details":
-                summary = SUMMARY.match(body, pos)
-                is_checks = CHECKS_CLASS in classes or (summary and text_of(summary["inner"]).startswith(CHECKS_SUMMARY))
-                if is_checks:
-                    tag.set("class", " ".join(sorted(classes | {"bp-print-checks"})))
+                if CHECKS_CLASS in classes:
                     tag.remove("open")
                 else:
                     tag.set("open", None)
