@@ -193,6 +193,29 @@ def footer_problems(texts: list[str]) -> list[str]:
     return problems
 
 
+def links(pdf: PdfReader) -> tuple[list[str], list[str]]:
+    """(internal destinations, external URIs) of every link annotation."""
+    internal, external = [], []
+    for page in pdf.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            if "/Dest" in annot:
+                internal.append(str(annot["/Dest"]))
+            else:
+                external.append(str((annot.get("/A") or {}).get("/URI", "")))
+    return internal, external
+
+
+def link_problems(pdf: PdfReader) -> list[str]:
+    """A link must go somewhere a reader of the PDF can follow: a page of the PDF, or a public web address.
+    A relative link left in the document would point at the printer's private origin (book.invalid)."""
+    _, external = links(pdf)
+    return [f"link to {uri!r}" for uri in external
+            if not re.match(r"^(https?://|mailto:)", uri) or re.match(r"^https?://[^/]*\.invalid(/|$)", uri)]
+
+
 def _resources(pdf: PdfReader):
     """Every resource dictionary: each page's, and those of the forms it draws (recursively)."""
     seen: set[int] = set()

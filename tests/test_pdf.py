@@ -80,6 +80,14 @@ def test_contents_entries_link_to_the_pages_they_name(book):
     assert checked == sum(1 + len(ch.sections) for ch in book["chapters"])
 
 
+def test_links_go_to_pages_of_the_pdf_or_to_the_web(book):
+    internal, external = checks.links(book["reader"])
+    assert checks.link_problems(book["reader"]) == []
+    toc_entries = sum(1 + len(ch.sections) for ch in book["chapters"])
+    assert len(internal) > toc_entries + 50  # besides the contents: cross references and footnotes
+    assert any(uri.startswith("https://") for uri in external)
+
+
 def test_page_numbers_in_the_footer_but_not_on_the_cover(book):
     assert checks.footer_problems(book["texts"]) == []
 
@@ -169,6 +177,7 @@ def faulty_book(built_book, tmp_path_factory):
                    + "\nnav:\n  - Home: index.md\n  - Reference:\n      - Errata: errata.md\n", encoding="utf-8")
     document = assemble(site, load(yml))
     document.html = re.sub(r'(<span class="bp-toc-page" data-target="[^"]*">)(</span>)', r"\g<1>99\2", document.html)
+    document.html = document.html.replace("</main>", '<p><a href="../errata/">a link the rewrite never saw</a></p></main>')
     data, _ = in_thread(print_pdf, document, site, chromium=CHROMIUM, toc_page_numbers=False)
     return {"bytes": data, "reader": checks.reader(data), "texts": checks.page_texts(data),
             "chapters": book_chapters(built_book)}
@@ -195,6 +204,10 @@ def test_raw_tex_is_caught(faulty_book):
 def test_wrong_contents_numbers_are_caught(faulty_book):
     problems, _ = checks.toc_problems(faulty_book["reader"], faulty_book["texts"])
     assert problems and all("says page 99" in p for p in problems), problems
+
+
+def test_a_link_left_relative_is_caught(faulty_book):
+    assert checks.link_problems(faulty_book["reader"]) == ["link to 'http://book.invalid/errata/'"]
 
 
 def test_a_raster_image_is_caught(faulty_book):

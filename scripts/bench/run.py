@@ -1,12 +1,13 @@
 """The book's performance benchmark: `make bench` (= .venv/bin/python scripts/bench/run.py).
 
-Sections (all by default; pick some with --only build,reader,reference):
+Sections (all by default; pick some with --only build,reader,reference,pdf):
 
   build      cold, warm, prose-edit, generator-edit and "plain" builds of a clean temporary copy,
              and the save-to-reload time under `mkdocs serve --livereload`
   reader     the heaviest chapter in headless Chromium (first contentful paint, math laid out,
              layout shift, bytes, requests) against client-side KaTeX and MathJax 3 baselines
   reference  batched forward/backward of an MLP against its GEMM lower bound and a per-example loop
+  pdf        the PDF edition (`make pdf`) printed from a built site: seconds, pages, size
 
 Figures are medians of several runs; ratios are taken between runs made side by side in the
 same round (A B, B A, ...), because a small shared machine is noisy. Figures go to stdout
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import REPO, SectionResult, log, machine  # noqa: E402
 
-SECTIONS = ("build", "reader", "reference")
+SECTIONS = ("build", "reader", "reference", "pdf")
 RESULTS = REPO / "bench-results.md"
 
 
@@ -40,6 +41,10 @@ def run_section(name: str, quick: bool) -> SectionResult:
         import reader
 
         return reader.run(quick=quick)
+    if name == "pdf":
+        import pdf_edition
+
+        return pdf_edition.run(quick=quick)
     import reference
 
     return reference.run(quick=quick)
