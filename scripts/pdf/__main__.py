@@ -6,11 +6,14 @@ Run with scripts/ on the path, after any engine has built the site: `make pdf` d
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from . import PDF_NAME
 from .assemble import assemble
@@ -56,11 +59,7 @@ def build(site: Path, out: Path, config_file: Path, chromium: str, html_out: Pat
     pdf = normalise(pdf, epoch or 0)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pdf)
-    from io import BytesIO
-
-    from pypdf import PdfReader
-
-    pages = len(PdfReader(BytesIO(pdf)).pages)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
     summary = {
         "pdf": str(out), "pages": pages, "bytes": len(pdf), "seconds": round(time.perf_counter() - start, 2),
         "assemble_seconds": round(assembled, 2), "print_seconds": {k: round(v, 2) for k, v in report.seconds.items()},

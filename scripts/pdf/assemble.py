@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import time
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -42,8 +43,6 @@ def _esc(text: str) -> str:
 
 
 def long_date(epoch: int) -> str:
-    import time
-
     t = time.gmtime(epoch)
     return f"{t.tm_mday} {MONTHS[t.tm_mon - 1]} {t.tm_year}"
 
