@@ -220,3 +220,70 @@ def test_differences_are_named():
     notes = metadata.describe_differences(a, other)
     assert any(n.startswith("document info /Producer") for n in notes), notes
     assert any(n.startswith("content") and "m157" in n for n in notes), notes
+
+
+# --- assembling -----------------------------------------------------------------------------------
+
+def built_page(title: str, body: str, depth: int) -> str:
+    up = "../" * depth
+    return (f'<!doctype html><html lang="en"><head><link rel="stylesheet" href="{up}assets/main.css">'
+            f'<link rel="stylesheet" href="{up}assets/book.css"></head>'
+            f'<body dir="ltr" data-md-color-scheme="default"><article class="md-content__inner md-typeset">'
+            f'<h1 id="top">{title}</h1>{body}</article></body></html>')
+
+
+@pytest.fixture
+def small_site(tmp_path):
+    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent("""\
+        site_name: Small Book
+        site_description: A book to test the assembler.
+        site_url: https://example.org/small/
+        copyright: Text CC BY 4.0
+        nav:
+          - Home: index.md
+          - Part A:
+              - One: one.md
+              - Two: two.md
+        """), encoding="utf-8")
+    site = tmp_path / "site"
+    (site / "one").mkdir(parents=True)
+    (site / "two").mkdir()
+    (site / "index.html").write_text(built_page("Small Book", '<p>See <a href="one/#s1">one</a>.</p>', 0), encoding="utf-8")
+    (site / "one" / "index.html").write_text(built_page("One", '<h2 id="s1">First</h2><h2 id="s2">Second</h2>', 1), encoding="utf-8")
+    (site / "two" / "index.html").write_text(built_page("Two", '<p><a href="../one/#s2">back</a></p>', 1), encoding="utf-8")
+    return tmp_path
+
+
+def test_the_document_has_cover_contents_and_chapters_in_nav_order(small_site):
+    from pdf.assemble import assemble
+
+    doc = assemble(small_site / "site", load(small_site / "mkdocs.yml"), commit="abc123", epoch=1700000000)
+    html = doc.html
+    assert "<title>Small Book</title>" in html and '<html lang="en">' in html and 'data-md-color-scheme="default"' in html
+    # the site's stylesheets, in order, relative to print/ (one level down, like a chapter page)
+    assert html.index('href="../assets/main.css"') < html.index('href="../assets/book.css"') < html.index("<style>")
+    assert "commit <code>abc123</code>" in html and "dated 14 November 2023" in html and "Text CC BY 4.0" in html
+    assert [c.chapter.slug for c in doc.chapters] == ["index", "one", "two"]
+    assert doc.chapters[0].title == "Introduction"  # the home page's h1 is the book's name, which the cover carries
+    assert doc.toc_targets == ["index", "one", "one--s1", "one--s2", "two"]
+    assert html.index('<p class="bp-toc-part-title">Part A</p>') < html.index('href="#one"')
+    assert 'href="#one--s1"' in html and 'href="#one--s2"' in html and '<p class="bp-part">Part A</p>' in html
+    sections = re.findall(r'<section class="bp-chapter" id="([^"]+)">', html)
+    assert sections == ["index", "one", "two"]
+
+
+def test_a_link_to_a_missing_anchor_stops_the_assembly(small_site):
+    from pdf.assemble import assemble
+
+    page = small_site / "site" / "two" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("../one/#s2", "../one/#nowhere"), encoding="utf-8")
+    with pytest.raises(ValueError, match="missing anchor: #one--nowhere"):
+        assemble(small_site / "site", load(small_site / "mkdocs.yml"))
+
+
+def test_a_missing_page_stops_the_assembly(small_site):
+    from pdf.assemble import assemble
+
+    (small_site / "site" / "two" / "index.html").unlink()
+    with pytest.raises(FileNotFoundError, match="two.md is missing"):
+        assemble(small_site / "site", load(small_site / "mkdocs.yml"))

@@ -74,10 +74,10 @@ def _toc(chapters: list[ChapterHTML], levels: int) -> tuple[str, list[str]]:
                 f'<span class="bp-toc-dots"></span><span class="bp-toc-page" data-target="{_esc(target)}"></span></a>')
 
     def chapter(ch: ChapterHTML) -> str:
+        head = entry(ch.chapter.slug, ch.title, "bp-toc-chapter-link")
         sections = [h for h in ch.headings if 1 < h.level <= levels]
         inner = "".join(f'<li class="bp-toc-section">{entry(h.id, h.text, "bp-toc-section-link")}</li>' for h in sections)
-        return (f'<li class="bp-toc-chapter">{entry(ch.chapter.slug, ch.title, "bp-toc-chapter-link")}'
-                + (f"<ol>{inner}</ol>" if inner else "") + "</li>")
+        return f'<li class="bp-toc-chapter">{head}' + (f"<ol>{inner}</ol>" if inner else "") + "</li>"
 
     out = ['<ol class="bp-toc-list">']
     for part, group in groupby(chapters, key=lambda ch: ch.chapter.part):
