@@ -7,6 +7,8 @@ Sections (all by default; pick some with --only build,reader,reference,pdf):
   reader     the heaviest chapter in headless Chromium (first contentful paint, math laid out,
              layout shift, bytes, requests) against client-side KaTeX and MathJax 3 baselines
   reference  batched forward/backward of an MLP against its GEMM lower bound and a per-example loop
+  widgets    what the shape explorer adds to a page: JS and CSS bytes, first contentful paint and layout
+             shift, against the same page without it
   pdf        the PDF edition (`make pdf`) printed from a built site: seconds, pages, size
 
 Figures are medians of several runs; ratios are taken between runs made side by side in the
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import REPO, SectionResult, log, machine  # noqa: E402
 
-SECTIONS = ("build", "reader", "reference", "pdf")
+SECTIONS = ("build", "reader", "reference", "widgets", "pdf")
 RESULTS = REPO / "bench-results.md"
 
 
@@ -41,6 +43,10 @@ def run_section(name: str, quick: bool) -> SectionResult:
         import reader
 
         return reader.run(quick=quick)
+    if name == "widgets":
+        import widgets
+
+        return widgets.run(quick=quick)
     if name == "pdf":
         import pdf_edition
 
