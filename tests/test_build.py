@@ -176,10 +176,10 @@ def test_unknown_artifact_names_page_line_and_suggestion(tmp_path):
 def test_unknown_inline_value_fails(tmp_path):
     root = make_copy(tmp_path)
     page = root / "docs" / "index.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\nThe loss is [[val:net232.delta33]].\n", encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8") + "\nThe loss is [[val:net232.dW22]].\n", encoding="utf-8")
     proc = build(root, strict=False)
     assert proc.returncode != 0
-    assert "no value 'net232.delta33'" in proc.stderr and "did you mean 'net232.delta3'" in proc.stderr
+    assert "no value 'net232.dW22'" in proc.stderr and "did you mean 'net232.dW2'" in proc.stderr
 
 
 def test_malformed_tex_names_page_line_and_formula(tmp_path):
