@@ -98,3 +98,10 @@ def test_reports_name_the_page_line():
     _, _, failures = run_chapter(NS, Fault("backprop/gradcheck.py", "x[i] = old - h", "x[i] = old"))
     report = next(f for f in failures if f.name == "step-size").report()
     assert "artifact gradient_checking/step-size failed" in report and "docs/gradient-checking.md:" in report
+
+
+def test_a_float32_sweep_that_is_secretly_float64_is_caught():
+    # If the float32 estimates were computed in float64, float32 would reach float64's accuracy.
+    _, _, failures = run_chapter(NS, Fault(GEN, "(A.astype(dtype) for A in P[1:])", "(A.astype('float64') for A in P[1:])"))
+    assert "check 'float32 central:" in message(failures, "step-size")
+    assert "ex3" in failed(failures)  # and its error never reaches exactly 1
