@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 
 from backprop import (
     Network,
-    init_network,
     affine_backward,
     affine_forward,
     gradients,
+    init_network,
     linear_backward,
     linear_forward,
     numerical_gradient,
