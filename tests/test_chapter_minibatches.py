@@ -107,6 +107,7 @@ FAULTS = [
     ([Fault(GEN, "(W1 @ x1) + b1.T", "(W1 @ x1) + b1.T[:, ::-1]")], {"bias-shape": "m = 1: entry i, j"}),
     ([Fault(GEN, "g.dW[l], net.W[l], \"denominator\"", "g.dW[l].T, net.W[l], \"denominator\"")], {"ex1": "has the shape of W(1)"}),
     ([Fault(GEN, "outers = [Delta[:, [i]] @ A[:, [i]].T", "outers = [Delta[:, [i]] @ A[:, [i]].T * 2")], {"ex2": "Δ Aᵀ = Σᵢ δᵢ aᵢᵀ"}),
+    ([Fault(GEN, "dW, db = Delta @ A.T,", "dW, db = A @ Delta.T,")], {"ex2": "Δ Aᵀ has W's shape"}),
     ([Fault(GEN, "outers = [Delta[:, [i]] @ A[:, [i]].T", "outers = [2 * Delta[:, [i]] @ A[:, [i]].T"),
       Fault(GEN, "dW, db = Delta @ A.T,", "dW, db = 2 * Delta @ A.T,")], {"ex2": "Δ Aᵀ vs FD"}),
     ([Fault(GEN, "Delta @ np.ones((m, 1))  #", "Delta @ np.ones((m, 1)) / m  #")], {"ex2": "Δ 1 vs FD"}),

@@ -213,9 +213,10 @@ def ex2(ctx):
     m = A.shape[1]
     dW, db = Delta @ A.T, Delta @ np.ones((m, 1))  # (B3, batch), (B4, batch) for the sum
     outers = [Delta[:, [i]] @ A[:, [i]].T for i in range(m)]
-    ctx.check.close("Δ Aᵀ = Σᵢ δᵢ aᵢᵀ", dW, sum(outers), tol=EXACT)
     rng = np.random.default_rng(SEED + 3)
-    W, b = rng.standard_normal(dW.shape), rng.standard_normal(db.shape)
+    W, b = rng.standard_normal((2, 3)), rng.standard_normal((2, 1))  # the layer: 3 inputs, 2 outputs
+    ctx.check.weight_gradient("Δ Aᵀ has W's shape", dW, W, "denominator")
+    ctx.check.close("Δ Aᵀ = Σᵢ δᵢ aᵢᵀ", dW, sum(outers), tol=EXACT)
     # J = Σ Δ ⊙ (W A + b 1ᵀ) has ∂J/∂Z = Δ, so its gradients must be Δ Aᵀ and Δ 1.
     ctx.check.gradient("Δ Aᵀ vs FD", dW, numerical_gradient(lambda w: float(np.sum(Delta * (w @ A + b))), W))
     ctx.check.gradient("Δ 1 vs FD", db, numerical_gradient(lambda c: float(np.sum(Delta * (W @ A + c))), b))
