@@ -76,7 +76,7 @@ DERIVATIVES = [  # activation, g′ written independently of the reference code 
 def derivatives(ctx):
     # g′ against an independent formula and against FD off 0; at 0, the two one-sided slopes.
     grid, h, zero = np.linspace(-4, 4, 81)[:, None], 1e-7, np.zeros((1, 1))
-    off = grid[np.abs(grid[:, 0]) > 1e-3]  # FD across a kink would average two slopes
+    off = grid[::2][np.abs(grid[::2, 0]) > 1e-3]  # FD across a kink would average two slopes
     series = []
     for g, independent in DERIVATIVES:
         name = g.name.split("(")[0]
