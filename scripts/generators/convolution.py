@@ -59,7 +59,7 @@ def grid(*figures: str) -> str:
 def cells(pattern, text, rows, cols, salt, title):
     # A matrix drawn cell by cell: coloured by the shared weight each entry holds (pattern j ≥ 1), text in every cell.
     n, m = pattern.shape
-    colours, size = list(SERIES), 0.42 if m > 8 else 0.6
+    colours, size = list(SERIES), 0.42 if m > 8 else 0.5
     with book_style(salt):
         fig = Figure(figsize=(size * m + 0.9, size * n + 0.7))
         ax = fig.add_subplot()
