@@ -163,6 +163,101 @@ def told_apart(expect: dict, mistakes: dict[str, dict]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------
+# The field's label: "Your answer to Exercise 2", from the admonition the field sits in
+
+ADMONITION = re.compile(r'^(?P<indent> *)(?:!!!|\?\?\?\+?) *[\w-]+(?: +[\w-]+)*(?: +"(?P<title>[^"]*)")? *$')
+HEADING = re.compile(r"^#{1,6} +(?P<title>.+?) *#* *(?:\{[^}]*\})? *$")
+FENCE = re.compile(r"^ *(```+|~~~+)")
+MATH = re.compile(r"\\\(.*?\\\)|\$[^$]*\$")
+
+
+def _plain(title: str) -> str:
+    """A title as plain text for a label: Markdown marks dropped; math too, with what follows a colon before it."""
+    if m := MATH.search(title):
+        before = title[:m.start()]
+        title = before.split(":", 1)[0] if ":" in before else MATH.sub("", title)
+    title = re.sub(r"[*_`]", "", title)
+    return " ".join(title.split()).strip(" :;,.")
+
+
+def _fenced(lines: list[str]) -> list[bool]:
+    inside, fence = [], None
+    for line in lines:
+        m = FENCE.match(line)
+        if fence is None and m:
+            fence = m[1]
+            inside.append(True)
+        elif fence is not None:
+            inside.append(True)
+            if m and m[1].startswith(fence[0]) and len(m[1]) >= len(fence) and not line.strip()[len(m[1]):]:
+                fence = None
+        else:
+            inside.append(False)
+    return inside
+
+
+def context(lines: list[str], n: int) -> str:
+    """What the field on line n answers: the title of the admonition it sits in, or the section's heading."""
+    fenced = _fenced(lines)
+
+    def indent(s: str) -> int:
+        return len(s) - len(s.lstrip(" "))
+
+    limit = indent(lines[n])
+    for i in range(n - 1, -1, -1):
+        s = lines[i]
+        if not s.strip() or fenced[i] or indent(s) >= limit:
+            continue
+        if m := ADMONITION.match(s):
+            title = _plain(m["title"] if m["title"] is not None else s.split()[1].capitalize())
+            if title:
+                return title
+        limit = indent(s)
+        if limit == 0:
+            break
+    for i in range(n, -1, -1):
+        if not fenced[i] and (m := HEADING.match(lines[i])) and (title := _plain(m["title"])):
+            return title
+    return ""
+
+
+class LabelClash(ValueError):
+    """Two fields on a page would have the same name; `index` is the second."""
+
+    def __init__(self, message: str, index: int):
+        super().__init__(message)
+        self.index = index
+
+
+def labels(places: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """(visible, added for screen readers) for each field of a page, given (context, label the author wrote).
+
+    One field without a label in its context: "Your answer" + " to Exercise 2"; several: "Answer 1",
+    "Answer 2" + " to Exercise 2"; a written label: as written + " (Exercise 2)". Raises LabelClash
+    if two fields would have the same name.
+    """
+    unnamed: dict[str, int] = {}
+    for where, label in places:
+        if label is None:
+            unnamed[where] = unnamed.get(where, 0) + 1
+    out, seen, count = [], {}, {}
+    for i, (where, label) in enumerate(places):
+        if label is not None:
+            pair = (label, f" ({where})" if where else "")
+        else:
+            count[where] = count.get(where, 0) + 1
+            shown = "Your answer" if unnamed[where] == 1 else f"Answer {count[where]}"
+            pair = (shown, f" to {where}" if where else "")
+        name = "".join(pair)
+        if name in seen:
+            raise LabelClash(f"two answer fields on this page are both called '{name}': give each its own label, "
+                             '[[answer:ns.name "what it asks for"]]', i)
+        seen[name] = True
+        out.append(pair)
+    return out
+
+
+# ---------------------------------------------------------------------------
 # The field
 
 
@@ -213,7 +308,8 @@ def field(key: str, rec: dict, uid: str, label: tuple[str, str] = ("Your answer"
     shown, added = (escape(s, quote=False) for s in label)
     hidden = f'<span class="bp-vh">{added}</span>' if added else ""
     name = shown + added
-    return (f'<span class="bp-answer" data-bp-widget="answer" data-answer="{escape(json.dumps(spec, sort_keys=True))}" hidden>'
+    data = escape(json.dumps(spec, sort_keys=True))
+    return (f'<span class="bp-answer" data-bp-widget="answer" data-search-exclude data-answer="{data}" hidden>'
             f'<label for="{uid}">{shown}{hidden}</label>'
             f'<input id="{uid}" type="text" autocomplete="off" autocapitalize="off" spellcheck="false" '
             f'placeholder="{escape(what)}, such as {escape(example)}" aria-describedby="{uid}-said">'
