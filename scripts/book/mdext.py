@@ -207,7 +207,7 @@ class SubstitutePreprocessor(_Guarded):
                     label = named.get(m.start(), ("Your answer", ""))
                     return self.md.htmlStash.store(answers.field(m["key"], rec, f"bp-answer-{fields}", label))
                 except KeyError as e:
-                    problems.append(f"{where}: {e.args[0]}")
+                    problems.append(f"{where}: '{m['key']}': {e.args[0]}")
                     return m[0]
             try:
                 return values.resolve(m, served, any(a <= m.start() < b for a, b in spans))

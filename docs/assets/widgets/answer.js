@@ -46,15 +46,16 @@
 
   // What the reader typed, as rows of [value, decimals]: "0.1", "[0.1, -0.2]", "0.1 -0.2", "[0.1; -0.2]",
   // "[[1, 2], [3, 4]]", "[1, 2; 3, 4]", "[0.1, -0.2]ᵀ". Decimal commas make some inputs ambiguous
-  // ("1,5" is 1.5 or the list 1, 5), so every way of reading it is returned; [] if none works.
+  // ("1,5" is 1.5 or the list 1, 5), so both readings are returned (nested brackets are code: commas
+  // separate there); [] if none works.
   function readings(text) {
     var t = tidy(text), flip = false;
     if (TRANSPOSED.test(t)) {
       t = t.replace(TRANSPOSED, "");
       flip = true;
     }
-    var rows;
-    if (/^[\[(]\s*[\[(]/.test(t) && /[\])]\s*[\])]$/.test(t)) {
+    var rows, nested = /^[\[(]\s*[\[(]/.test(t) && /[\])]\s*[\])]$/.test(t);
+    if (nested) {
       var inner = t.slice(1, -1);
       rows = inner.match(/[\[(][^\[\]()]*[\])]/g) || [];
       if (inner.replace(/[\[(][^\[\]()]*[\])]/g, "").replace(/[\s,;]/g, "") !== "") return [];
@@ -65,7 +66,7 @@
     }
     var out = [], seen = {};
     [false, true].forEach(function (comma) {
-      if (comma && !/\d,\d/.test(t)) return;
+      if (comma && (nested || !/\d,\d/.test(t))) return; // [[1,2],[3,4]] is code: commas separate
       var parsed = [];
       for (var i = 0; i < rows.length; i++) {
         var cells = rows[i].split(comma ? /\s+/ : /\s*,\s*|\s+/).filter(function (c) { return c !== ""; });
