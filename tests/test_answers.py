@@ -263,7 +263,9 @@ def test_a_page_gets_one_labelled_field_per_answer(served):
     assert labels == ["Your answer to Exercises", "Your answer to Exercise 1", "Your answer to Exercise 2",
                       "the second part (Exercise 2)"]
     ids = re.findall(r'<input id="([^"]+)"', html)
-    assert ids == [f"bp-answer-{i}" for i in range(1, 5)] and re.findall(r'<label for="([^"]+)"', html) == ids
+    assert ids == ["answer-t-a", "answer-t-b", "answer-t-c", "answer-t-d"] and re.findall(r'<label for="([^"]+)"', html) == ids
+    twice = render("# Chapter\n\n[[answer:t.a]]\n\n[[answer:t.a]]\n")  # the same answer asked twice on a page
+    assert re.findall(r'<input id="([^"]+)"', twice) == ["answer-t-a", "answer-t-a-2"]
 
 
 @pytest.mark.parametrize("line, says", [
