@@ -309,7 +309,8 @@ def field(key: str, rec: dict, uid: str, label: tuple[str, str] = ("Your answer"
     hidden = f'<span class="bp-vh">{added}</span>' if added else ""
     name = shown + added
     data = escape(json.dumps(spec, sort_keys=True))
-    return (f'<span class="bp-answer" data-bp-widget="answer" data-search-exclude data-answer="{data}" hidden>'
+    return (f'<span class="bp-answer bp-answer-{form(rec["expect"])}" data-bp-widget="answer" data-search-exclude '
+            f'data-answer="{data}" hidden>'
             f'<label for="{uid}">{shown}{hidden}</label>'
             f'<input id="{uid}" type="text" autocomplete="off" autocapitalize="off" spellcheck="false" '
             f'placeholder="{escape(what)}, such as {escape(example)}" aria-describedby="{uid}-said">'
