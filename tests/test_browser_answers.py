@@ -328,8 +328,9 @@ def test_axe_finds_no_violation_in_answered_fields(browser_context, site_url, fi
     script = AXE.read_text(encoding="utf-8")
     report = []
     for n, (path, here) in enumerate(by_page(fields).items()):
-        rounds = [[STATES[(i + k) % len(STATES)] for i in range(len(here))] for k in range(len(STATES) if n == 0 else 1)]
         for width in (1280, 375) if n == 0 else (1280,):
+            turns = len(STATES) if n == 0 and width == 1280 else 1
+            rounds = [[STATES[(i + k + n) % len(STATES)] for i in range(len(here))] for k in range(turns)]
             page, events = open_fields(browser_context, site_url + path, scheme, width)
             page.add_script_tag(content=script)
             for states in rounds:

@@ -117,17 +117,18 @@ def explorer_variants(site: Path) -> list[Variant]:
             Variant("Mini-batches, explorer embedded", chapter, chapter_html, without_piece(chapter_html), EXPLORER_DRAWN, files)]
 
 
-def run(quick: bool = False, pieces: tuple[str, ...] = ("explorer", "answers")) -> SectionResult:
+def run(quick: bool = False, pieces: tuple[str, ...] = ("explorer", "answers"), reps: int | None = None) -> SectionResult:
+    """`pieces` and `reps` let one piece be measured alone, with more loads on a busy machine."""
     res = SectionResult("widgets", "Widgets: what the shape explorer and the answer fields cost a page")
-    reps = 2 if quick else 5
+    reps = reps or (2 if quick else 5)
     settle = 1000
     tmp = Path(tempfile.mkdtemp(prefix="bench-widgets-"))
     try:
         root = make_copy(tmp)
         site = tmp / "site"
-        log("widgets: building the site")
+        log("widgets: building the site")  # with the copy's own book package, so it generates into the copy
         proc = subprocess.run([PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=root,
-                              capture_output=True, text=True, env=build_env(), timeout=900)
+                              capture_output=True, text=True, env=build_env(PYTHONPATH=str(root / "scripts")), timeout=900)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-3000:])
         makers: dict[str, Callable[[Path], list[Variant]]] = {"explorer": explorer_variants, "answers": answer_variants}
