@@ -19,7 +19,7 @@ import pytest
 from book import answers, cache, mdext
 from book.artifacts import CheckFailed, Checks, Context
 from book.tables import NonFiniteError
-from chapter_tools import Fault, failed, run_chapter
+from chapter_tools import Fault, run_chapter
 from test_build import build, make_copy
 
 NUM = {"kind": "number", "text": "-0.0610"}
@@ -124,15 +124,17 @@ def test_only_numbers_arrays_and_shapes_are_answers():
         Context("t", "a", Checks(), {}).answer("ex", r"\tfrac{1}{m}")
 
 
-def test_the_running_generator_stops_on_a_nan_answer_or_an_indistinguishable_mistake():
-    line = 'ctx.answer("ex1_entry", answer, mistakes={"sign": -answer, "wrong-layer": d3_i * x[j, 0]})'
-    nan = line.replace("answer, mistakes", "answer * np.nan, mistakes")
-    _, _, failures = run_chapter("net232", Fault("generators/net232.py", line, nan))
-    assert "ex1" in failed(failures)
-    assert any("non-finite" in f.message for f in failures if f.name == "ex1"), [f.message for f in failures]
-    _, _, failures = run_chapter("net232", Fault("generators/net232.py", line, line.replace('"sign": -answer', '"sign": answer * 1.0001')))
-    assert "ex1" in failed(failures)
-    assert any("cannot be told apart" in f.message for f in failures if f.name == "ex1"), [f.message for f in failures]
+@pytest.mark.parametrize("old, new, says", [
+    # every answer a generator publishes turns NaN
+    ("expect = _values.record(x, digits)", 'expect = _values.record(x * float("nan"), digits)', "non-finite"),
+    # every declared mistake gives the right answer
+    ("wrong = {kind: _values.record(v, digits) for", "wrong = {kind: _values.record(x, digits) for", "cannot be told apart"),
+])
+def test_a_running_generator_stops_on_a_nan_answer_or_an_indistinguishable_mistake(old, new, says):
+    _, _, failures = run_chapter("net232", Fault("book/artifacts.py", old, new))
+    assert failures and all(says in f.message for f in failures), [f.message for f in failures]
+    _, published, clean = run_chapter("net232")
+    assert not clean and any(rec["kind"] == "answer" for rec in published.values())  # without the fault: no failure
 
 
 # --- the field -----------------------------------------------------------------------
@@ -311,8 +313,10 @@ def test_a_page_citing_an_answer_that_does_not_exist_stops_the_build(tmp_path):
 def test_a_mistake_kind_without_a_sentence_stops_the_build(tmp_path):
     root = make_copy(tmp_path, generated=True)
     drop_section(root / "includes" / "hints.md", "sign")
-    net232 = (root / "docs" / "net232.md").read_text(encoding="utf-8").splitlines()
-    line = next(i for i, text in enumerate(net232, start=1) if "[[answer:net232.ex1_entry" in text)
     proc = build(root, strict=False)
     assert proc.returncode != 0
-    assert f"docs/net232.md:{line}: 'net232.ex1_entry': includes/hints.md has no section for sign" in proc.stderr, proc.stderr[-2000:]
+    # the first page built with a field that declares 'sign', at the field's own line
+    m = re.search(r"docs/([\w-]+\.md):(\d+): '([\w.]+)': includes/hints.md has no section for sign", proc.stderr)
+    assert m, proc.stderr[-2000:]
+    line = (root / "docs" / m[1]).read_text(encoding="utf-8").splitlines()[int(m[2]) - 1]
+    assert f"[[answer:{m[3]}" in line
