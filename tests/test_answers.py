@@ -125,8 +125,9 @@ def test_only_numbers_arrays_and_shapes_are_answers():
 
 
 @pytest.mark.parametrize("old, new, says", [
-    # every answer a generator publishes turns NaN
-    ("expect = _values.record(x, digits)", 'expect = _values.record(x * float("nan"), digits)', "non-finite"),
+    # every number, vector and matrix a generator publishes as an answer turns NaN (shapes cannot)
+    ("expect = _values.record(x, digits)", 'expect = _values.record(x if isinstance(x, tuple) else x * float("nan"), digits)',
+     "non-finite"),
     # every declared mistake gives the right answer
     ("wrong = {kind: _values.record(v, digits) for", "wrong = {kind: _values.record(x, digits) for", "cannot be told apart"),
 ])
