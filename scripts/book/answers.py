@@ -80,10 +80,10 @@ def entry(x: float, typed_decimals: int, text: str) -> str | None:
     p, d = float(text), decimals(text)
     if d == 0:
         return "right" if x == p else None
-    unit = 10.0 ** -d
+    unit = float(f"1e{-d}")  # as answer.js writes it: Number("1e-4")
     if abs(x - p) <= unit * (1 + SLACK) + SLACK * abs(p) and (typed_decimals >= d or x == p):
         return "right"
-    if typed_decimals < d and x != 0 and abs(x - p) <= 0.5 * 10.0 ** -typed_decimals * (1 + SLACK):
+    if typed_decimals < d and x != 0 and abs(x - p) <= 0.5 * float(f"1e{-typed_decimals}") * (1 + SLACK):
         return "close"
     return None
 
