@@ -118,6 +118,10 @@ def test_axe_finds_no_violations(browser_context, site_url, all_pages, scheme):
     report = []
     for path in all_pages:
         page, _ = open_page(browser_context, site_url + path, scheme, 1280)
+        # Boxes that scroll get their tab stop when laid out (near the screen) or, for all of them, at the first
+        # Tab key press (scroll-focus.js); axe asks about every box at once, so press Tab first, as a keyboard user does.
+        page.keyboard.press("Tab")
+        page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
         page.add_script_tag(content=script)
         result = page.evaluate(
             """async () => {
@@ -156,4 +160,50 @@ def test_colour_scheme_toggle_switches_and_persists(browser_context, site_url):
     assert colour != "rgb(0, 0, 0)"
     page.click("form[data-md-component=palette] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'", timeout=5000)
+    page.close()
+
+
+# Every box that scrolls sideways, and whether it has a tab stop (scroll-focus.js).
+UNREACHABLE = r"""
+() => [...document.querySelectorAll('.md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1 && el.getAttribute('tabindex') !== '0')
+  .map(el => (el.className || el.tagName) + ': ' + el.textContent.trim().slice(0, 40))
+"""
+
+
+def test_boxes_that_scroll_get_a_tab_stop_on_the_first_tab(browser_context, site_url):
+    """At phone width, after one Tab, every box that scrolls sideways can be reached by keyboard,
+    including those far below the screen that content-visibility had skipped."""
+    page, _ = open_page(browser_context, site_url + "chain-rule/", "light", 375)
+    skipped = page.evaluate("() => [...document.querySelectorAll('.md-content__inner > *')].filter(el => "
+                            "el.firstElementChild && !el.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length")
+    assert skipped > 0, "content-visibility: auto skips no block of a long chapter on a phone"
+    page.keyboard.press("Tab")
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
+    scrollers = page.evaluate("() => document.querySelectorAll('[data-bp-scroll]').length")
+    assert scrollers > 0, "expected wide formulas that scroll at 375 px"
+    assert page.evaluate(UNREACHABLE) == []
+    page.close()
+
+
+def test_without_scroll_focus_boxes_that_scroll_are_unreachable(browser_context, site_url):
+    """The fault the check above guards against: without scroll-focus.js, it finds unreachable boxes."""
+    page = browser_context.new_page()
+    page.route("**/scroll-focus.js", lambda route: route.abort())
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(300)
+    page.evaluate("() => document.documentElement.classList.add('bp-keyboard')")  # lay everything out, as the script would
+    assert page.evaluate(UNREACHABLE) != []
+    page.close()
+
+
+def test_print_lays_out_every_block(browser_context, site_url):
+    """content-visibility is for screens: printed (and the PDF), no block of a chapter is skipped."""
+    page, _ = open_page(browser_context, site_url + "chain-rule/", "light", 375)
+    page.emulate_media(media="print")
+    values = page.evaluate("() => [...new Set([...document.querySelectorAll('.md-content__inner > *')]"
+                           ".map(el => getComputedStyle(el).contentVisibility))]")
+    assert values == ["visible"], values
     page.close()
