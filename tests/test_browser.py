@@ -194,7 +194,7 @@ def test_without_scroll_focus_boxes_that_scroll_are_unreachable(browser_context,
     page.goto(site_url + "chain-rule/", wait_until="load")
     page.keyboard.press("Tab")
     page.wait_for_timeout(300)
-    page.evaluate("() => document.documentElement.classList.add('bp-keyboard')")  # lay everything out, as the script would
+    page.evaluate("() => document.documentElement.classList.add('bp-full-layout')")  # lay everything out, as the script would
     assert page.evaluate(UNREACHABLE) != []
     page.close()
 

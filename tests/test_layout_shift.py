@@ -93,8 +93,8 @@ def content_visibility_problems(css: str) -> list[str]:
         if re.search(r"content-visibility\s*:\s*auto", rule) and not re.fullmatch(r"@media\s+screen", media):
             problems.append(f"content-visibility: auto outside @media screen (print and the PDF must lay out everything): "
                             f"{rule[:100]}")
-    if not any("bp-keyboard" in rule and re.search(r"content-visibility\s*:\s*visible", rule) for _, rule in rules):
-        problems.append("no html.bp-keyboard rule setting content-visibility: visible (scroll-focus.js relies on it)")
+    if not any("bp-full-layout" in rule and re.search(r"content-visibility\s*:\s*visible", rule) for _, rule in rules):
+        problems.append("no html.bp-full-layout rule setting content-visibility: visible (scroll-focus.js relies on it)")
     return problems
 
 
@@ -160,7 +160,7 @@ def test_a_figure_without_its_size_is_caught():
 
 def test_content_visibility_outside_screen_media_is_caught():
     good = ("@media screen { .a > p { content-visibility: auto; } }\n"
-            "html.bp-keyboard .a > * { content-visibility: visible; }")
+            "html.bp-full-layout .a > * { content-visibility: visible; }")
     assert content_visibility_problems(good) == []
     assert content_visibility_problems(".a > p { content-visibility: auto; }\n" + good)
     assert content_visibility_problems("@media print { .a { content-visibility: auto } }\n" + good)

@@ -44,7 +44,7 @@
 
   function all() {
     // A keyboard user: lay the whole page out (book.css drops content-visibility) and measure all.
-    document.documentElement.classList.add("bp-keyboard");
+    document.documentElement.classList.add("bp-full-layout");
     left.slice().forEach(done);
   }
 
@@ -58,7 +58,7 @@
     if (observer) observer.disconnect();
     // Material wraps tables in .md-typeset__scrollwrap when it starts: look again each time.
     left = Array.prototype.slice.call(document.querySelectorAll(SELECTOR));
-    if (!("IntersectionObserver" in window) || document.documentElement.classList.contains("bp-keyboard")) return all();
+    if (!("IntersectionObserver" in window) || document.documentElement.classList.contains("bp-full-layout")) return all();
     observer = new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
         if (entry.isIntersecting) when_shown(entry.target, 0);
