@@ -102,27 +102,32 @@ def run(quick: bool = False, site: Path | None = None) -> SectionResult:
                 for path in paths if r % 2 == 0 else list(reversed(paths)):
                     log(f"lighthouse: run {r + 1}/{reps} /{path}")
                     runs[path].append(facts(run_lighthouse(base + path)))
-        benches = []
-        for path in paths:
-            rs = runs[path]
-            perf = median([x["performance"] for x in rs])
-            acc = median([x["accessibility"] for x in rs])
-            benches += [x["bench"] for x in rs if x["bench"]]
-            res.add(f"/{path} performance", f"{perf:.0f}",
-                    f"range {spread([x['performance'] for x in rs])}; TBT {median([x['tbt'] for x in rs]):.0f} ms "
-                    f"(range {spread([x['tbt'] for x in rs])}), FCP {median([x['fcp'] for x in rs]) / 1e3:.2f} s, "
-                    f"LCP {median([x['lcp'] for x in rs]) / 1e3:.2f} s, SI {median([x['si'] for x in rs]) / 1e3:.2f} s, "
-                    f"CLS {median([x['cls'] for x in rs]):.3f}, DOM {median([x['dom'] for x in rs]):.0f} elements",
-                    f"≥ {PERFORMANCE_TARGET}", perf >= PERFORMANCE_TARGET)
-            failed = sorted({f for x in rs for f in x["failed"]})
-            res.add(f"/{path} accessibility", f"{acc:.0f}", "; ".join(failed) if failed else "every audit passed",
-                    f"= {ACCESSIBILITY_TARGET}", min(x["accessibility"] for x in rs) >= ACCESSIBILITY_TARGET)
-        res.notes.append(
-            f"{reps} run(s) per page, pages interleaved; value = median. Lighthouse's benchmark index of this machine "
-            f"during the runs: median {median(benches):.0f}, range {spread(benches)} (Lighthouse calibrates its 4× CPU "
-            "slowdown for an index around 1000–2000; a machine busy with other work scores lower, and its pages look "
-            "slower to the simulated phone). An audit of weight 0 is reported but does not change the score."
-        )
+        report(res, runs, paths, reps)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return res
+
+
+def report(res: SectionResult, runs: dict[str, list[dict]], paths: list[str], reps: int) -> None:
+    """One performance row and one accessibility row per page, medians over the runs."""
+    benches = []
+    for path in paths:
+        rs = runs[path]
+        perf = median([x["performance"] for x in rs])
+        acc = median([x["accessibility"] for x in rs])
+        benches += [x["bench"] for x in rs if x["bench"]]
+        res.add(f"/{path} performance", f"{perf:.0f}",
+                f"range {spread([x['performance'] for x in rs])}; TBT {median([x['tbt'] for x in rs]):.0f} ms "
+                f"(range {spread([x['tbt'] for x in rs])}), FCP {median([x['fcp'] for x in rs]) / 1e3:.2f} s, "
+                f"LCP {median([x['lcp'] for x in rs]) / 1e3:.2f} s, SI {median([x['si'] for x in rs]) / 1e3:.2f} s, "
+                f"CLS {median([x['cls'] for x in rs]):.3f}, DOM {median([x['dom'] for x in rs]):.0f} elements",
+                f"≥ {PERFORMANCE_TARGET}", perf >= PERFORMANCE_TARGET)
+        failed = sorted({f for x in rs for f in x["failed"]})
+        res.add(f"/{path} accessibility", f"{acc:.0f}", "; ".join(failed) if failed else "every audit passed",
+                f"= {ACCESSIBILITY_TARGET}", min(x["accessibility"] for x in rs) >= ACCESSIBILITY_TARGET)
+    res.notes.append(
+        f"{reps} run(s) per page, pages interleaved; value = median. Lighthouse's benchmark index of this machine "
+        f"during the runs: median {median(benches):.0f}, range {spread(benches)}. The simulated phone is this machine's "
+        "CPU slowed 4×, so a machine busy with other work (a lower index) makes every page look slower; compare runs "
+        "made at similar indices. An audit of weight 0 is reported but does not change the score."
+    )
