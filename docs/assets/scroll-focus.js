@@ -13,6 +13,7 @@
   var SELECTOR = ".md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap";
   var left = [];
   var observer = null;
+  var started = false;
 
   function mark(el) {
     var scrolls = el.scrollWidth > el.clientWidth + 1;
@@ -54,6 +55,8 @@
   }
 
   function start() {
+    started = true;
+    clearTimeout(timer);
     document.documentElement.removeAttribute("data-bp-scroll-marked");
     if (observer) observer.disconnect();
     // Material wraps tables in .md-typeset__scrollwrap when it starts: look again each time.
@@ -78,7 +81,9 @@
   }
 
   document.addEventListener("keydown", function (e) {
-    if (e.key === "Tab" && left.length) all();
+    if (e.key !== "Tab") return;
+    if (!started) start();  // a Tab before the page has finished starting
+    if (left.length) all();
   }, true);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", later);
   else later();
