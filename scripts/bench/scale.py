@@ -96,10 +96,14 @@ def multiply(root: Path, factor: int) -> int:
                 (docs / new).write_text(clone_page(text, names, i), encoding="utf-8")
                 nav_lines.append(f"      - \"{title.strip()} ({i})\": {new}")
         config = root / "mkdocs.yml"
-        text = config.read_text(encoding="utf-8").rstrip("\n") + "\n" + "\n".join(nav_lines) + "\n"
-        if not re.search(r"(?m)^nav:\s*$", text):
+        lines = config.read_text(encoding="utf-8").splitlines()
+        starts = [i for i, line in enumerate(lines) if re.match(r"^nav:\s*$", line)]
+        if not starts:
             raise RuntimeError("mkdocs.yml has no nav: cannot add the clones")
-        config.write_text(text, encoding="utf-8")
+        end = next((i for i in range(starts[0] + 1, len(lines)) if lines[i] and not lines[i].startswith((" ", "#"))), len(lines))
+        while end > starts[0] + 1 and not lines[end - 1].strip():
+            end -= 1
+        config.write_text("\n".join(lines[:end] + nav_lines + lines[end:]) + "\n", encoding="utf-8")
     return len(pages) * factor
 
 
