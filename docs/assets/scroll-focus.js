@@ -1,18 +1,20 @@
 // Wide formulas, tables and figures scroll sideways on small screens. A region that
 // scrolls must be reachable by keyboard (WCAG 2.1.1), so give exactly those a tab stop.
 //
-// Whether a box scrolls is known only after layout, and laying out a whole long chapter is
-// what makes a phone stall: book.css lets the browser skip blocks far from the screen
-// (content-visibility: auto), and measuring such a block would force its layout. So a box is
-// measured when it is laid out anyway: at load if it is near the screen, and as the reader
-// scrolls to it (IntersectionObserver). The first Tab key press lays the whole page out and
-// measures every box, before the focus moves, so a keyboard user never tabs past one.
+// Whether a box scrolls is known only after layout. book.css lets the browser skip the blocks past
+// the first screen (content-visibility: auto) while the page loads, because Material's start-up
+// script makes the browser restyle the whole page several times; measuring a skipped block would
+// force it to be laid out. So the boxes on the first screen are measured at once, and when the
+// page has loaded and the browser is idle, the whole page is laid out in one pass (html class
+// bp-full-layout) and every other box is measured: one full layout instead of one per restyle,
+// and afterwards every block is drawn for the tools that inspect the page (find, accessibility
+// checkers) and for the reader. A Tab key press before that does the same at once, before the
+// focus moves, so a keyboard user never tabs past a box that scrolls.
 // <html data-bp-scroll-marked> says that every box has been measured.
 (function () {
   "use strict";
   var SELECTOR = ".md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap";
   var left = [];
-  var observer = null;
   var started = false;
 
   function mark(el) {
@@ -29,7 +31,6 @@
   function done(el) {
     var i = left.indexOf(el);
     if (i >= 0) left.splice(i, 1);
-    if (observer) observer.unobserve(el);
     mark(el);
     if (!left.length) document.documentElement.setAttribute("data-bp-scroll-marked", "");
   }
@@ -44,34 +45,24 @@
   }
 
   function all() {
-    // A keyboard user: lay the whole page out (book.css drops content-visibility) and measure all.
+    // Lay the whole page out (book.css drops content-visibility) and measure every box left.
     document.documentElement.classList.add("bp-full-layout");
     left.slice().forEach(done);
+    document.documentElement.setAttribute("data-bp-scroll-marked", "");
   }
 
-  function when_shown(el, tries) {
-    if (!skipped(el) || tries > 10) done(el);
-    else requestAnimationFrame(function () { when_shown(el, tries + 1); });
-  }
+  var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 1); };
 
   function start() {
     started = true;
     clearTimeout(timer);
     document.documentElement.removeAttribute("data-bp-scroll-marked");
-    if (observer) observer.disconnect();
     // Material wraps tables in .md-typeset__scrollwrap when it starts: look again each time.
     left = Array.prototype.slice.call(document.querySelectorAll(SELECTOR));
-    if (!("IntersectionObserver" in window) || document.documentElement.classList.contains("bp-full-layout")) return all();
-    observer = new IntersectionObserver(function (entries) {
-      entries.forEach(function (entry) {
-        if (entry.isIntersecting) when_shown(entry.target, 0);
-      });
-    });
-    left.slice().forEach(function (el) {
-      if (!skipped(el)) done(el);
-      else observer.observe(el);
-    });
-    if (!left.length) document.documentElement.setAttribute("data-bp-scroll-marked", "");
+    if (document.documentElement.classList.contains("bp-full-layout")) return all();
+    left.slice().forEach(function (el) { if (!skipped(el)) done(el); });
+    if (document.readyState === "complete") idle(all);
+    else window.addEventListener("load", function () { idle(all); });
   }
 
   var timer = null;

@@ -58,9 +58,15 @@ def facts(lhr: dict) -> dict:
         return audits.get(audit, {}).get("numericValue")
 
     cats = lhr["categories"]
+
+    def score(cat: str) -> float | None:  # None when Lighthouse could not score it (a runtime error, e.g. no paint)
+        value = cats.get(cat, {}).get("score")
+        return None if value is None else round(value * 100)
+
     return {
-        "performance": round(cats["performance"]["score"] * 100) if "performance" in cats else None,
-        "accessibility": round(cats["accessibility"]["score"] * 100) if "accessibility" in cats else None,
+        "performance": score("performance"),
+        "accessibility": score("accessibility"),
+        "error": (lhr.get("runtimeError") or {}).get("message", ""),
         "tbt": num("total-blocking-time"), "fcp": num("first-contentful-paint"), "lcp": num("largest-contentful-paint"),
         "cls": num("cumulative-layout-shift"), "si": num("speed-index"), "dom": num("dom-size"),
         "bench": lhr.get("environment", {}).get("benchmarkIndex"),
@@ -109,18 +115,26 @@ def run(quick: bool = False, site: Path | None = None) -> SectionResult:
 
 
 def report(res: SectionResult, runs: dict[str, list[dict]], paths: list[str], reps: int) -> None:
-    """One performance row and one accessibility row per page, medians over the runs."""
+    """One performance row and one accessibility row per page, medians over the runs Lighthouse could score."""
     benches = []
+
+    def med(rs: list[dict], key: str) -> float:
+        return median([x[key] for x in rs if x.get(key) is not None])
+
     for path in paths:
-        rs = runs[path]
-        perf = median([x["performance"] for x in rs])
-        acc = median([x["accessibility"] for x in rs])
-        benches += [x["bench"] for x in rs if x["bench"]]
+        every = runs[path]
+        rs = [x for x in every if x["performance"] is not None and x["accessibility"] is not None]
+        benches += [x["bench"] for x in every if x["bench"]]
+        lost = f"; {len(every) - len(rs)} run(s) unscored: {every[0].get('error') or 'no score'}" if len(rs) < len(every) else ""
+        if not rs:
+            res.add(f"/{path} performance", "n/a", f"no run was scored{lost}", f"≥ {PERFORMANCE_TARGET}", False)
+            continue
+        perf, acc = med(rs, "performance"), med(rs, "accessibility")
         res.add(f"/{path} performance", f"{perf:.0f}",
-                f"range {spread([x['performance'] for x in rs])}; TBT {median([x['tbt'] for x in rs]):.0f} ms "
-                f"(range {spread([x['tbt'] for x in rs])}), FCP {median([x['fcp'] for x in rs]) / 1e3:.2f} s, "
-                f"LCP {median([x['lcp'] for x in rs]) / 1e3:.2f} s, SI {median([x['si'] for x in rs]) / 1e3:.2f} s, "
-                f"CLS {median([x['cls'] for x in rs]):.3f}, DOM {median([x['dom'] for x in rs]):.0f} elements",
+                f"range {spread([x['performance'] for x in rs])}; TBT {med(rs, 'tbt'):.0f} ms "
+                f"(range {spread([x['tbt'] for x in rs])}), FCP {med(rs, 'fcp') / 1e3:.2f} s, "
+                f"LCP {med(rs, 'lcp') / 1e3:.2f} s, SI {med(rs, 'si') / 1e3:.2f} s, "
+                f"CLS {med(rs, 'cls'):.3f}, DOM {med(rs, 'dom'):.0f} elements; benchmark index {med(rs, 'bench'):.0f}{lost}",
                 f"≥ {PERFORMANCE_TARGET}", perf >= PERFORMANCE_TARGET)
         failed = sorted({f for x in rs for f in x["failed"]})
         res.add(f"/{path} accessibility", f"{acc:.0f}", "; ".join(failed) if failed else "every audit passed",
