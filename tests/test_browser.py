@@ -171,17 +171,32 @@ UNREACHABLE = r"""
 """
 
 
+SKIPPED_BLOCKS = ("() => [...document.querySelectorAll('.md-content__inner > *')].filter(el => "
+                  "el.firstElementChild && !el.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length")
+
+
+def test_long_page_skips_blocks_while_loading_then_lays_out_whole(browser_context, site_url):
+    """At phone width a long chapter loads with the blocks past the first screen skipped (content-visibility),
+    and once loaded the whole page is laid out and every box that scrolls has its tab stop."""
+    page = browser_context.new_page()
+    page.add_init_script("addEventListener('load', () => { window.__skippedAtLoad = (" + SKIPPED_BLOCKS + ")(); })")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    assert page.evaluate("window.__skippedAtLoad") > 0, "content-visibility: auto skips no block of a long chapter on a phone"
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
+    assert page.evaluate(SKIPPED_BLOCKS) == 0
+    assert page.evaluate("() => document.querySelectorAll('[data-bp-scroll]').length") > 0, "expected wide formulas at 375 px"
+    assert page.evaluate(UNREACHABLE) == []
+    page.close()
+
+
 def test_boxes_that_scroll_get_a_tab_stop_on_the_first_tab(browser_context, site_url):
-    """At phone width, after one Tab, every box that scrolls sideways can be reached by keyboard,
-    including those far below the screen that content-visibility had skipped."""
-    page, _ = open_page(browser_context, site_url + "chain-rule/", "light", 375)
-    skipped = page.evaluate("() => [...document.querySelectorAll('.md-content__inner > *')].filter(el => "
-                            "el.firstElementChild && !el.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length")
-    assert skipped > 0, "content-visibility: auto skips no block of a long chapter on a phone"
+    """A Tab pressed while the page is still loading measures every box before the focus moves."""
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="domcontentloaded")
     page.keyboard.press("Tab")
-    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
-    scrollers = page.evaluate("() => document.querySelectorAll('[data-bp-scroll]').length")
-    assert scrollers > 0, "expected wide formulas that scroll at 375 px"
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
     assert page.evaluate(UNREACHABLE) == []
     page.close()
 
