@@ -139,8 +139,10 @@ def report(res: SectionResult, runs: dict[str, list[dict]], paths: list[str], re
         failed = sorted({f for x in rs for f in x["failed"]})
         res.add(f"/{path} accessibility", f"{acc:.0f}", "; ".join(failed) if failed else "every audit passed",
                 f"= {ACCESSIBILITY_TARGET}", min(x["accessibility"] for x in rs) >= ACCESSIBILITY_TARGET)
+    counts = sorted({len(runs[p]) for p in paths})
+    per_page = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
     res.notes.append(
-        f"{reps} run(s) per page, pages interleaved; value = median. Lighthouse's benchmark index of this machine "
+        f"{per_page} run(s) per page, pages interleaved; value = median. Lighthouse's benchmark index of this machine "
         f"during the runs: median {median(benches):.0f}, range {spread(benches)}. The simulated phone is this machine's "
         "CPU slowed 4×, so a machine busy with other work (a lower index) makes every page look slower; compare runs "
         "made at similar indices. An audit of weight 0 is reported but does not change the score."
