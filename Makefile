@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup browser serve build generate test test-fast lint chapter bench linkcheck compat lock clean
+.PHONY: setup engines browser serve build generate test test-fast lint chapter bench linkcheck compat lock clean
 
 # Every Python package is installed from requirements.lock with hash checking; then the book's
 # own packages (scripts/backprop, scripts/book) in editable mode, so every engine can import them.
@@ -21,6 +21,18 @@ $(STAMP): requirements.lock package-lock.json pyproject.toml
 
 setup: $(STAMP)
 
+# The other two engines, each in a virtualenv of its own (their dependencies may differ from the
+# main one's), from its own hashed lock; numpy, matplotlib and pymdown-extensions are held to the
+# main lock's versions there, so every engine sees the same generated artifacts.
+ENGINES := properdocs zensical
+.venv-%/.installed: requirements-%.lock pyproject.toml
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/pip install --quiet --require-hashes -r requirements-$*.lock
+	.venv-$*/bin/pip install --quiet --no-deps --no-build-isolation --editable .
+	touch $@
+
+engines: $(foreach e,$(ENGINES),.venv-$(e)/.installed)
+
 # Headless Chromium and Java for the browser and HTML tests (Debian packages; needs root).
 # Set CHROMIUM to use another Chromium-based browser (the GitHub workflow uses the runner's Chrome).
 browser:
@@ -32,16 +44,28 @@ serve: setup
 	BOOK_SERVE=1 BOOK_STRICT=false $(BIN)/mkdocs serve --livereload
 
 # All or nothing: generate and check, build into a fresh folder, swap it in (or remove site/ on failure).
-# ENGINE=properdocs or ENGINE=zensical builds the same sources with another engine (make engines).
+# ENGINE=properdocs or ENGINE=zensical builds the same sources with another engine, run from that
+# engine's own virtualenv (installed on first use, as `make engines` does).
 ENGINE ?= mkdocs
-build: setup
-	$(BIN)/python -m book.build --engine $(ENGINE)
+ifeq ($(ENGINE),mkdocs)
+ENGINE_PYTHON := $(BIN)/python
+ENGINE_STAMP  :=
+else ifneq ($(filter $(ENGINE),$(ENGINES)),)
+ENGINE_PYTHON := .venv-$(ENGINE)/bin/python
+ENGINE_STAMP  := .venv-$(ENGINE)/.installed
+else
+$(error ENGINE must be one of: mkdocs $(ENGINES))
+endif
+build: setup $(ENGINE_STAMP)
+	$(ENGINE_PYTHON) -m book.build --engine $(ENGINE)
 
-# The artifacts alone, for other MkDocs-compatible engines (ProperDocs, Zensical).
+# The artifacts alone (every engine's build also generates what is missing or stale).
 generate: setup
 	$(BIN)/python -m book.generate
 
-test: setup browser
+# The tests build the book with all three engines (tests/test_engines.py) and run the reader-facing
+# browser checks over the MkDocs and the Zensical build.
+test: setup engines browser
 	$(BIN)/ruff check scripts tests
 	$(BIN)/python -m book.build
 	$(BIN)/python -m pytest
@@ -61,18 +85,22 @@ chapter: setup
 linkcheck: build
 	$(BIN)/python scripts/tools/linkcheck_external.py
 
-# Build the same mkdocs.yml with ProperDocs and Zensical and report differences (not part of CI).
-compat: setup
-	bash scripts/tools/compat.sh
+# The engine checks alone (also part of `make test`): ProperDocs and Zensical builds of the same
+# sources against the MkDocs build, and the browser checks over the Zensical build.
+compat: setup engines browser
+	BOOK_TEST_ENGINES=zensical $(BIN)/python -m pytest tests/test_engines.py tests/test_browser.py
 
 bench: setup browser
 	$(BIN)/python scripts/bench/run.py
 
-# Refresh the hashed lock file after editing requirements*.txt (one command; pip-tools pinned).
+# Refresh the hashed lock files after editing requirements*.txt (one command; pip-tools pinned).
+# The main lock first: the engines' locks are constrained to its versions.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" /tmp/lockenv/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+  --strip-extras --no-emit-index-url --no-emit-find-links
 lock:
 	$(PYTHON) -m venv /tmp/lockenv && /tmp/lockenv/bin/pip install --quiet pip-tools==7.6.2
-	CUSTOM_COMPILE_COMMAND="make lock" /tmp/lockenv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock requirements-dev.txt
+	$(PIP_COMPILE) --output-file requirements.lock requirements-dev.txt
+	$(foreach e,$(ENGINES),$(PIP_COMPILE) --output-file requirements-$(e).lock requirements-$(e).txt &&) true
 
 clean:
 	rm -rf site generated .pytest_cache
