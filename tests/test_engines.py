@@ -211,6 +211,20 @@ def test_page_checks_catch_a_zensical_build_without_snippets(built_site, tmp_pat
         assert expected in report, f"{expected!r} not reported:\n{report[:3000]}"
 
 
+@pytest.mark.parametrize("engine", ["properdocs", "zensical"])
+def test_a_problem_in_a_page_stops_every_engine_naming_file_and_line(engine, tmp_path):
+    """The book's own errors reach the writer under every engine, and nothing half-built is left."""
+    root = copy_book(tmp_path)
+    page = root / "docs" / "index.md"
+    lines = page.read_text(encoding="utf-8").splitlines() + ["", "The loss is [[val:net232.delta33]]."]
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = engine_build(engine, root / "site", root)
+    assert proc.returncode != 0
+    assert f"docs/index.md:{len(lines)}: no value 'net232.delta33'" in proc.stderr, proc.stderr[-3000:]
+    assert "did you mean 'net232.delta" in proc.stderr
+    assert not (root / "site").exists() and not (root / ".site.building").exists()
+
+
 # --- search: each formula once, as TeX -------------------------------------------------
 
 MARKUP = ('class="katex', "<math", "<annotation", "<bp-k", "<template", "katex-html")
