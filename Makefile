@@ -39,9 +39,6 @@ browser:
 	@{ [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && command -v java >/dev/null; } || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless fonts-dejavu-core >/dev/null; }
 
-# Errors show in the browser while serving (the extension and hooks.py); the build is not strict.
-serve: setup
-	BOOK_SERVE=1 BOOK_STRICT=false $(BIN)/mkdocs serve --livereload
 
 # All or nothing: generate and check, build into a fresh folder, swap it in (or remove site/ on failure).
 # ENGINE=properdocs or ENGINE=zensical builds the same sources with another engine, run from that
@@ -58,6 +55,16 @@ $(error ENGINE must be one of: mkdocs $(ENGINES))
 endif
 build: setup $(ENGINE_STAMP)
 	$(ENGINE_PYTHON) -m book.build --engine $(ENGINE)
+
+# Errors show in the browser while serving (the extension and hooks.py); the build is not strict.
+# `make serve ENGINE=zensical` serves with Zensical, which writes into site/ and whose page cache
+# would not notice a change to the extension (so it starts without one).
+SERVE_mkdocs     := $(BIN)/mkdocs serve --livereload
+SERVE_properdocs := .venv-properdocs/bin/properdocs serve --livereload
+SERVE_zensical   := .venv-zensical/bin/zensical serve --config-file mkdocs.yml
+serve: setup $(ENGINE_STAMP)
+	$(if $(filter zensical,$(ENGINE)),rm -rf .cache)
+	BOOK_SERVE=1 BOOK_STRICT=false $(SERVE_$(ENGINE))
 
 # The artifacts alone (every engine's build also generates what is missing or stale).
 generate: setup

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import socket
+import subprocess
+import time
+import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
 from book import texscan
-from site_fixtures import REPO, copy_book, engine_build, page_paths
+from site_fixtures import ENGINE_PYTHON, REPO, copy_book, engine_build, page_paths, site_prefix
 
 pytestmark = pytest.mark.slow
 
@@ -223,6 +228,67 @@ def test_a_problem_in_a_page_stops_every_engine_naming_file_and_line(engine, tmp
     assert f"docs/index.md:{len(lines)}: no value 'net232.delta33'" in proc.stderr, proc.stderr[-3000:]
     assert "did you mean 'net232.delta" in proc.stderr
     assert not (root / "site").exists() and not (root / ".site.building").exists()
+
+
+def _zensical_serve(tmp_path: Path, serve_mode: str = "1", edit_generator: bool = True) -> None:
+    """`make serve ENGINE=zensical` in a copy: an edit to a generator reaches the served page; a problem in
+    a page shows in that page, and the server keeps running. Raises AssertionError otherwise."""
+    root = copy_book(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "BOOK_SERVE": serve_mode, "BOOK_STRICT": "false", "PYTHONPATH": str(root / "scripts"),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    zensical = ENGINE_PYTHON["zensical"].parent / "zensical"
+    log_file = tmp_path / "serve.log"
+    log = log_file.open("w")
+    proc = subprocess.Popen([str(zensical), "serve", "--config-file", "mkdocs.yml", "-a", f"127.0.0.1:{port}"],
+                            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}{site_prefix()}"
+
+    def page(path: str) -> str:
+        try:
+            with urllib.request.urlopen(base + path, timeout=10) as r:
+                return r.read().decode("utf-8")
+        except OSError:
+            return ""
+
+    def wait_for(predicate, what: str, timeout: float = 120) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            assert proc.poll() is None, f"zensical serve exited while waiting for {what}:\n" + log_file.read_text()[-2000:]
+            if predicate():
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"timed out waiting for {what}:\n" + log_file.read_text()[-2000:])
+
+    try:
+        wait_for(lambda: 'class="katex"' in page("net232/"), "the first build")
+        if edit_generator:
+            gen = root / "scripts" / "generators" / "net232.py"
+            text = gen.read_text(encoding="utf-8")
+            assert text.count('caption = f"The outer product') == 1, "update this test: net232.py changed"
+            gen.write_text(text.replace('caption = f"The outer product', 'caption = f"The edited outer product'), encoding="utf-8")
+            wait_for(lambda: "The edited outer product" in page("net232/"), "the edited generator's caption")
+        index = root / "docs" / "index.md"
+        index.write_text(index.read_text(encoding="utf-8") + "\nThe loss is [[val:net232.nope]].\n", encoding="utf-8")
+        wait_for(lambda: "bp-build-error" in page(""), "the problem shown in the page")
+        assert "docs/index.md:" in page("") and "no value &#x27;net232.nope&#x27;" in page("")
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def test_zensical_serve_sees_an_edited_generator_and_shows_a_problem_in_the_page(tmp_path):
+    _zensical_serve(tmp_path)
+
+
+def test_zensical_serve_check_catches_a_server_that_dies_on_a_problem(tmp_path):
+    """Without the extension's serve mode, the exception ends Zensical's server: the check must say so."""
+    with pytest.raises(AssertionError, match="zensical serve exited while waiting for the problem shown in the page"):
+        _zensical_serve(tmp_path, serve_mode="0", edit_generator=False)
 
 
 # --- search: each formula once, as TeX -------------------------------------------------
