@@ -355,6 +355,21 @@ def test_search_check_catches_formulas_indexed_twice(tmp_path):
     assert any("is in the index 2 time(s), on the page 1 time(s)" in p for p in problems), problems[:10]
 
 
+@pytest.mark.parametrize(("book_strict", "strict"), [(None, True), ("false", False), ("true", True)])
+def test_zensical_reads_mkdocs_yml_as_mkdocs_does(book_strict, strict):
+    """`strict: !ENV [BOOK_STRICT, true]` (make serve turns it off) and the book's extension reach Zensical;
+    the `hooks:` key (MkDocs conveniences) is read without complaint (Zensical has no hooks to run it)."""
+    env = {k: v for k, v in os.environ.items() if k != "BOOK_STRICT"} | ({"BOOK_STRICT": book_strict} if book_strict else {})
+    script = ("import json; from zensical.config import parse_mkdocs_config as parse; c = parse('mkdocs.yml'); "
+              "print(json.dumps({'strict': c['strict'], 'extensions': str(c['markdown_extensions']), 'hooks': c.get('hooks')}))")
+    proc = subprocess.run([str(ENGINE_PYTHON["zensical"]), "-c", script], cwd=REPO, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    config = json.loads(proc.stdout)
+    assert config["strict"] is strict
+    assert "book.mdext" in config["extensions"] and "pymdownx.snippets" in config["extensions"]
+    assert config["hooks"] == ["scripts/book/hooks.py"]
+
+
 # --- the engines are pinned and installed as the README says -------------------------------
 
 
