@@ -39,7 +39,6 @@ browser:
 	@{ [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && command -v java >/dev/null; } || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless fonts-dejavu-core >/dev/null; }
 
-
 # All or nothing: generate and check, build into a fresh folder, swap it in (or remove site/ on failure).
 # ENGINE=properdocs or ENGINE=zensical builds the same sources with another engine, run from that
 # engine's own virtualenv (installed on first use, as `make engines` does).
@@ -56,11 +55,11 @@ endif
 build: setup $(ENGINE_STAMP)
 	$(ENGINE_PYTHON) -m book.build --engine $(ENGINE)
 
-# Errors show in the browser while serving (the extension and hooks.py); the build is not strict.
+# Errors show in the browser while serving (the extension and hooks.py); a save rebuilds only the pages it affects.
 # `make serve ENGINE=zensical` serves with Zensical, which writes into site/ and whose page cache
 # would not notice a change to the extension (so it starts without one).
-SERVE_mkdocs     := $(BIN)/mkdocs serve --livereload
-SERVE_properdocs := .venv-properdocs/bin/properdocs serve --livereload
+SERVE_mkdocs     := $(BIN)/mkdocs serve --livereload --dirty
+SERVE_properdocs := .venv-properdocs/bin/properdocs serve --livereload --dirty
 SERVE_zensical   := .venv-zensical/bin/zensical serve --config-file mkdocs.yml
 serve: setup $(ENGINE_STAMP)
 	$(if $(filter zensical,$(ENGINE)),rm -rf .cache)
@@ -70,11 +69,12 @@ serve: setup $(ENGINE_STAMP)
 generate: setup
 	$(BIN)/python -m book.generate
 
-# The tests build the book with all three engines (tests/test_engines.py) and run the reader-facing
-# browser checks over the MkDocs and the Zensical build.
+# The site CI hands to the deploy job is built here, with the default engine. The tests build the book
+# with all three engines (tests/test_engines.py) and run the reader-facing browser checks over the
+# MkDocs and the Zensical build.
 test: setup engines browser
 	$(BIN)/ruff check scripts tests
-	$(BIN)/python -m book.build
+	$(ENGINE_PYTHON) -m book.build --engine $(ENGINE)
 	$(BIN)/python -m pytest
 
 test-fast: setup
