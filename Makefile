@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup engines browser serve build generate test test-fast lint chapter bench linkcheck compat lock clean
+.PHONY: setup engines browser serve build pdf generate test test-fast lint chapter bench linkcheck compat lock clean
 
 # Every Python package is installed from requirements.lock with hash checking; then the book's
 # own packages (scripts/backprop, scripts/book) in editable mode, so every engine can import them.
@@ -65,16 +65,22 @@ serve: setup $(ENGINE_STAMP)
 	$(if $(filter zensical,$(ENGINE)),rm -rf .cache)
 	BOOK_SERVE=1 BOOK_STRICT=false $(SERVE_$(ENGINE))
 
+# The PDF edition, site/backprop-in-matrix-notation.pdf: the built site printed by headless Chromium
+# (scripts/pdf/). It reads only site/ and mkdocs.yml, so it works after any engine's build.
+pdf: build browser
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pdf site
+
 # The artifacts alone (every engine's build also generates what is missing or stale).
 generate: setup
 	$(BIN)/python -m book.generate
 
-# The site CI hands to the deploy job is built here, with the default engine. The tests build the book
-# with all three engines (tests/test_engines.py) and run the reader-facing browser checks over the
-# MkDocs and the Zensical build.
+# site/ ends up as CI publishes it: the site, built with the default engine, and its PDF edition (the
+# tests print their own copies). The tests build the book with all three engines (tests/test_engines.py)
+# and run the reader-facing browser checks over the MkDocs and the Zensical build.
 test: setup engines browser
 	$(BIN)/ruff check scripts tests
 	$(ENGINE_PYTHON) -m book.build --engine $(ENGINE)
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pdf site
 	$(BIN)/python -m pytest
 
 test-fast: setup
