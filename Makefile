@@ -75,7 +75,7 @@ generate: setup
 	$(BIN)/python -m book.generate
 
 # site/ ends up as CI publishes it: the site, built with the default engine, and its PDF edition (the
-# tests print their own copies). The tests build the book with all three engines (tests/test_engines.py)
+# tests print their own copies). The tests build the book with all three engines (tests/test_build_engines.py)
 # and run the reader-facing browser checks over the MkDocs and the Zensical build.
 test: setup engines browser
 	$(BIN)/ruff check scripts tests
@@ -101,7 +101,7 @@ linkcheck: build
 # The engine checks alone (also part of `make test`): ProperDocs and Zensical builds of the same
 # sources against the MkDocs build, and the browser checks over the Zensical build.
 compat: setup engines browser
-	BOOK_TEST_ENGINES=zensical $(BIN)/python -m pytest tests/test_engines.py tests/test_browser.py
+	BOOK_TEST_ENGINES=zensical $(BIN)/python -m pytest tests/test_build_engines.py tests/test_browser.py
 
 bench: setup browser
 	$(BIN)/python scripts/bench/run.py
