@@ -1,10 +1,18 @@
-"""Shared fixtures for tests over the built site: build once, serve on 127.0.0.1, drive Chromium."""
+"""Shared fixtures for tests over the built site: build once, serve on 127.0.0.1, drive Chromium.
+
+The book is built by MkDocs (`built_site`) and, from the same sources, by ProperDocs and Zensical
+(`properdocs_site`, `zensical_site`), each run from its own virtualenv (`make engines`). The
+reader-facing browser checks run over every engine named in BOOK_TEST_ENGINES (default: MkDocs
+and Zensical) through the parametrised `reader_site` / `reader_url` fixtures.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +29,18 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "artifacts-ci" / "screenshots"))
+
+# Each engine runs from its own virtualenv (`make engines`), with the book's packages installed there too.
+ENGINE_PYTHON = {
+    "mkdocs": Path(sys.executable),
+    "properdocs": REPO / ".venv-properdocs" / "bin" / "python",
+    "zensical": REPO / ".venv-zensical" / "bin" / "python",
+}
+# The engines whose builds the reader-facing browser checks cover (a comma-separated list).
+READER_ENGINES = tuple(os.environ.get("BOOK_TEST_ENGINES", "mkdocs,zensical").split(","))
+# What a build of the book reads; generated/ is copied as well (the sealed cache lets the copy reuse
+# what is still fresh and regenerate the rest), node_modules is linked.
+BOOK_SOURCES = ["docs", "includes", "scripts", "overrides", "generated", "mkdocs.yml", "package.json"]
 
 
 def page_paths(site: Path) -> list[str]:
@@ -63,6 +83,62 @@ def built_book(built_site) -> Path:
     return built_site
 
 
+def copy_book(dest: Path) -> Path:
+    """A private copy of the book's sources at dest/book (no build output, no bytecode)."""
+    root = dest / "book"
+    root.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif src.exists():
+            shutil.copy2(src, root / name)
+    (root / "node_modules").symlink_to(REPO / "node_modules")
+    return root
+
+
+def engine_build(engine: str, site: Path, root: Path = REPO, timeout: float = 900) -> subprocess.CompletedProcess:
+    """`python -m book.build --engine ENGINE --site-dir SITE`, as `make build ENGINE=...` runs it, in root.
+
+    A copy (root other than REPO) builds with its own book packages, not the repository's editable install.
+    Zensical has no --site-dir: it writes inside its project, so site must lie within root.
+    """
+    python = ENGINE_PYTHON[engine]
+    if not python.exists():
+        pytest.fail(f"{python} is missing: `make engines` installs ProperDocs and Zensical")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    if root != REPO:
+        env["PYTHONPATH"] = str(root / "scripts")
+    return subprocess.run([str(python), "-m", "book.build", "--engine", engine, "--site-dir", str(site)],
+                          cwd=root, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def properdocs_site(tmp_path_factory) -> Path:
+    """The book built by ProperDocs from the repository's sources (ProperDocs takes --site-dir)."""
+    site = tmp_path_factory.mktemp("properdocs") / "site"
+    proc = engine_build("properdocs", site)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return site
+
+
+@pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory) -> Path:
+    """The book built by Zensical, in a private copy of the sources (Zensical writes inside its project)."""
+    root = copy_book(tmp_path_factory.mktemp("zensical"))
+    proc = engine_build("zensical", root / "site", root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return root / "site"
+
+
+@pytest.fixture(scope="session", params=READER_ENGINES)
+def reader_site(request) -> tuple[str, Path]:
+    """(engine, site) for each engine in READER_ENGINES: the browser checks run once per build."""
+    engine = request.param
+    fixture = {"mkdocs": "built_site", "properdocs": "properdocs_site", "zensical": "zensical_site"}[engine]
+    return engine, request.getfixturevalue(fixture)
+
+
 def site_prefix() -> str:
     """The path the site lives under on GitHub Pages (from site_url), e.g. /backprop-in-matrix-notation/."""
     import yaml  # PyYAML comes with MkDocs
@@ -89,15 +165,31 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def site_url(built_site) -> str:
+@contextlib.contextmanager
+def serve(site: Path):
+    """Serve a built site on 127.0.0.1 under the hosted book's path prefix; yields its URL."""
     prefix = site_prefix()
-    handler = functools.partial(type("Handler", (_QuietHandler,), {"prefix": prefix}), directory=str(built_site))
+    handler = functools.partial(type("Handler", (_QuietHandler,), {"prefix": prefix}), directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site) -> str:
+    with serve(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def reader_url(reader_site) -> str:
+    with serve(reader_site[1]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,16 @@ Every page, in both colour schemes, at desktop and phone width: no console error
 no failed request, nothing fetched from outside, no raw TeX, every image loaded,
 no horizontal overflow, and zero axe-core violations. Screenshots of each state
 are written to artifacts-ci/screenshots/ (CI keeps that folder).
+
+The checks run over the MkDocs build and the Zensical build of the same sources (the
+`reader_site` fixture, one parameter per engine; BOOK_TEST_ENGINES chooses). The Zensical
+screenshots go to artifacts-ci/screenshots/zensical/.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -26,11 +31,15 @@ def pages(site):
     return page_paths(site)
 
 
-@pytest.fixture(scope="module")
-def all_pages(built_site):
-    found = pages(built_site)
+@pytest.fixture(scope="session")
+def all_pages(reader_site):
+    found = pages(reader_site[1])
     assert len(found) >= 5, found
     return found
+
+
+def screenshot_dir(engine: str) -> Path:
+    return SCREENSHOTS if engine == "mkdocs" else SCREENSHOTS / engine
 
 
 def open_page(context, url, scheme, width, forget_palette=True):
@@ -91,15 +100,17 @@ PAGE_FACTS = r"""
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("size", list(WIDTHS))
-def test_every_page_renders_cleanly(browser_context, site_url, all_pages, scheme, size):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_every_page_renders_cleanly(browser_context, reader_site, reader_url, all_pages, scheme, size):
+    engine = reader_site[0]
+    shots = screenshot_dir(engine)
+    shots.mkdir(parents=True, exist_ok=True)
     problems = []
     for path in all_pages:
-        page, events = open_page(browser_context, site_url + path, scheme, WIDTHS[size])
+        page, events = open_page(browser_context, reader_url + path, scheme, WIDTHS[size])
         facts = page.evaluate(PAGE_FACTS)
         name = path.strip("/").replace("/", "_") or "index"
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{scheme}-{size}.png"), full_page=True)
-        where = f"/{path} [{scheme}, {size}]"
+        page.screenshot(path=str(shots / f"{name}-{scheme}-{size}.png"), full_page=True)
+        where = f"{engine}: /{path} [{scheme}, {size}]"
         if facts["scheme"] != ("slate" if scheme == "dark" else "default"):
             problems.append(f"{where}: colour scheme is {facts['scheme']}")
         problems += [f"{where}: console {m}" for m in events["console"]]
@@ -121,12 +132,16 @@ def test_every_page_renders_cleanly(browser_context, site_url, all_pages, scheme
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_axe_finds_no_violations(browser_context, site_url, all_pages, scheme):
+def test_axe_finds_no_violations(browser_context, reader_site, reader_url, all_pages, scheme):
     """axe-core, WCAG 2.x A and AA rules, on every page in both schemes."""
     script = AXE.read_text(encoding="utf-8")
     report = []
     for path in all_pages:
-        page, _ = open_page(browser_context, site_url + path, scheme, 1280)
+        page, _ = open_page(browser_context, reader_url + path, scheme, 1280)
+        # Boxes that scroll get their tab stop when laid out (near the screen) or, for all of them, at the first
+        # Tab key press (scroll-focus.js); axe asks about every box at once, so press Tab first, as a keyboard user does.
+        page.keyboard.press("Tab")
+        page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
         page.add_script_tag(content=script)
         result = page.evaluate(
             """async () => {
@@ -135,30 +150,47 @@ def test_axe_finds_no_violations(browser_context, site_url, all_pages, scheme):
                                                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
                }"""
         )
-        report += [f"/{path} [{scheme}] {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result]
+        report += [f"{reader_site[0]}: /{path} [{scheme}] {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result]
         page.close()
     assert not report, "\n".join(report)
 
 
-def test_search_finds_a_chapter_by_a_term_from_it(browser_context, site_url):
-    page, events = open_page(browser_context, site_url, "light", 1280)
-    page.click("input.md-search__input")
-    page.keyboard.type("denominator")
-    page.wait_for_selector(".md-search-result__item", timeout=10000)
-    links = page.eval_on_selector_all(".md-search-result__item a", "as => as.map(a => a.getAttribute('href'))")
+# How each theme opens its search and lists the results. Zensical's search dialog lives in a shadow
+# root, which Playwright's CSS selectors enter.
+SEARCH_UI = {
+    "mkdocs": ("input.md-search__input", ".md-search-result__item a"),
+    "zensical": ("button.md-search__button", "a[role=option]"),
+}
+
+
+def search(context, url, engine, query):
+    """The results a reader gets for a query: [{href, text}], and the page's events."""
+    opener, result = SEARCH_UI[engine]
+    page, events = open_page(context, url, "light", 1280)
+    page.click(opener)
+    page.keyboard.type(query)
+    page.wait_for_selector(result, timeout=10000)
+    page.wait_for_timeout(300)
+    found = page.eval_on_selector_all(result, "as => as.map(a => ({href: a.getAttribute('href'), text: a.innerText}))")
+    page.close()
+    return found, events
+
+
+def test_search_finds_a_chapter_by_a_term_from_it(browser_context, reader_site, reader_url):
+    results, events = search(browser_context, reader_url, reader_site[0], "denominator")
+    links = [r["href"] for r in results]
     assert any(re.search(r"(net232|layouts)/", href or "") for href in links), links
     assert not events["outside"]
-    page.close()
 
 
-def test_colour_scheme_toggle_switches_and_persists(browser_context, site_url):
-    page, _ = open_page(browser_context, site_url + "net232/", "light", 1280, forget_palette=False)
+def test_colour_scheme_toggle_switches_and_persists(browser_context, reader_url):
+    page, _ = open_page(browser_context, reader_url + "net232/", "light", 1280, forget_palette=False)
     page.evaluate("localStorage.clear()")
     page.reload()
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
     page.click("form[data-md-component=palette] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'", timeout=5000)
-    page.goto(site_url + "layouts/")
+    page.goto(reader_url + "layouts/")
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
     # Figures follow the scheme: their ink is the page's text colour.
     colour = page.evaluate("getComputedStyle(document.querySelector('figure.bp-figure svg') || document.body).color")
@@ -175,4 +207,65 @@ def test_the_page_check_sees_raw_tex_outside_math(browser_context, site_url, lea
     assert not page.evaluate(PAGE_FACTS)["raw"]
     page.evaluate(f"document.querySelector('article p').append({leak!r})")
     assert page.evaluate(PAGE_FACTS)["raw"], leak
+    page.close()
+
+
+# Every box that scrolls sideways, and whether it has a tab stop (scroll-focus.js).
+UNREACHABLE = r"""
+() => [...document.querySelectorAll('.md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1 && el.getAttribute('tabindex') !== '0')
+  .map(el => (el.className || el.tagName) + ': ' + el.textContent.trim().slice(0, 40))
+"""
+
+
+SKIPPED_BLOCKS = ("() => [...document.querySelectorAll('.md-content__inner > *')].filter(el => "
+                  "el.firstElementChild && !el.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length")
+
+
+def test_long_page_skips_blocks_while_loading_then_lays_out_whole(browser_context, site_url):
+    """At phone width a long chapter loads with the blocks past the first screen skipped (content-visibility),
+    and once loaded the whole page is laid out and every box that scrolls has its tab stop."""
+    page = browser_context.new_page()
+    page.add_init_script("addEventListener('load', () => { window.__skippedAtLoad = (" + SKIPPED_BLOCKS + ")(); })")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    assert page.evaluate("window.__skippedAtLoad") > 0, "content-visibility: auto skips no block of a long chapter on a phone"
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
+    assert page.evaluate(SKIPPED_BLOCKS) == 0
+    assert page.evaluate("() => document.querySelectorAll('[data-bp-scroll]').length") > 0, "expected wide formulas at 375 px"
+    assert page.evaluate(UNREACHABLE) == []
+    page.close()
+
+
+def test_boxes_that_scroll_get_a_tab_stop_on_the_first_tab(browser_context, site_url):
+    """A Tab pressed while the page is still loading measures every box before the focus moves."""
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="domcontentloaded")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
+    assert page.evaluate(UNREACHABLE) == []
+    page.close()
+
+
+def test_without_scroll_focus_boxes_that_scroll_are_unreachable(browser_context, site_url):
+    """The fault the check above guards against: without scroll-focus.js, it finds unreachable boxes."""
+    page = browser_context.new_page()
+    page.route("**/scroll-focus.js", lambda route: route.abort())
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(300)
+    page.evaluate("() => document.documentElement.classList.add('bp-full-layout')")  # lay everything out, as the script would
+    assert page.evaluate(UNREACHABLE) != []
+    page.close()
+
+
+def test_print_lays_out_every_block(browser_context, site_url):
+    """content-visibility is for screens: printed (and the PDF), no block of a chapter is skipped."""
+    page, _ = open_page(browser_context, site_url + "chain-rule/", "light", 375)
+    page.emulate_media(media="print")
+    values = page.evaluate("() => [...new Set([...document.querySelectorAll('.md-content__inner > *')]"
+                           ".map(el => getComputedStyle(el).contentVisibility))]")
+    assert values == ["visible"], values
     page.close()
