@@ -51,18 +51,18 @@ def convention(name: str) -> Convention:
 
 # --8<-- [start:penalty]
 def l2_penalty(net: Network, coef: float) -> float:
-    """coef · Σ_l ‖W^(l)‖²_F: the squares of every weight, and of no bias."""
+    """coef · Σ_l ‖W^(l)‖²_F: every weight squared, no bias."""
     return coef * sum(float(np.sum(net.W[l] ** 2)) for l in range(1, net.L + 1))
 
 
-def regularized_gradients(net: Network, x: Array, y: Array, lam: float, name: str = "mean_half") -> Grads:
-    """∂J/∂W^(l) and ∂J/∂b^(l) of J = J_data + coef(λ, m) Σ_l ‖W^(l)‖²_F."""
+def regularized_gradients(net, x, y, lam: float, name: str = "mean_half") -> Grads:
+    """Gradients of J = J_data + coef(λ, m) Σ_l ‖W^(l)‖²_F."""
     conv = convention(name)
-    grads = gradients(net, x, y, conv.reduction)  # (B1)-(B4) for the data part
-    c = conv.coef(lam, x.shape[1])
+    grads = gradients(net, x, y, conv.reduction)  # (B1)-(B4), data part
+    c = conv.coef(lam, x.shape[1])  # λ/2 in this book
     for l in range(1, net.L + 1):
-        grads.dW[l] = grads.dW[l] + 2 * c * net.W[l]  # ∂(c ‖W‖²)/∂W = 2cW: λW when c = λ/2
-        # grads.db[l] stays as it is: the biases carry no penalty
+        grads.dW[l] = grads.dW[l] + 2 * c * net.W[l]  # + λW when c = λ/2
+        # grads.db[l] unchanged: the biases carry no penalty
     return grads
     # --8<-- [end:penalty]
 
@@ -76,13 +76,13 @@ def regularized_loss(net: Network, x: Array, y: Array, lam: float, name: str = "
 # --- update rules, one parameter array at a time -----------------------------------
 
 # --8<-- [start:sgd]
-def sgd_l2(W: Array, dW: Array, eta: float, lam: float) -> Array:
-    """L2 in the loss: the penalty's gradient λW joins the data gradient dW."""
+def sgd_l2(W, dW, eta: float, lam: float) -> Array:
+    """L2 in the loss: the penalty's gradient λW joins dW."""
     return W - eta * (dW + lam * W)
 
 
-def sgd_decoupled(W: Array, dW: Array, eta: float, omega: float) -> Array:
-    """Decoupled weight decay: shrink W by the factor (1 − ω), then step on dW alone."""
+def sgd_decoupled(W, dW, eta: float, omega: float) -> Array:
+    """Decoupled decay: shrink W by (1 − ω), step on dW alone."""
     return (1 - omega) * W - eta * dW
     # --8<-- [end:sgd]
 
@@ -105,7 +105,7 @@ class AdamState:
 
 # --8<-- [start:adam]
 def adam_direction(s: AdamState, g: Array) -> Array:
-    """Adam's step direction m̂ / (√v̂ + ε) for the gradient g (updates the state)."""
+    """Adam's direction m̂ / (√v̂ + ε) for the gradient g."""
     s.t += 1
     s.m = s.beta1 * s.m + (1 - s.beta1) * g
     s.v = s.beta2 * s.v + (1 - s.beta2) * g**2
@@ -113,13 +113,13 @@ def adam_direction(s: AdamState, g: Array) -> Array:
     return m_hat / (np.sqrt(v_hat) + s.eps)
 
 
-def adam_l2(W: Array, dW: Array, s: AdamState, eta: float, lam: float) -> Array:
-    """Adam on J_data + (λ/2)‖W‖²: λW enters the averages and is rescaled with dW."""
+def adam_l2(W, dW, s: AdamState, eta: float, lam: float) -> Array:
+    """Adam with L2 in the loss: λW is averaged and rescaled."""
     return W - eta * adam_direction(s, dW + lam * W)
 
 
-def adamw(W: Array, dW: Array, s: AdamState, eta: float, omega: float) -> Array:
-    """AdamW: Adam on dW alone, and W shrinks by (1 − ω) outside the averages."""
+def adamw(W, dW, s: AdamState, eta: float, omega: float) -> Array:
+    """AdamW: Adam on dW alone; W shrinks by (1 − ω) outside."""
     return (1 - omega) * W - eta * adam_direction(s, dW)
     # --8<-- [end:adam]
 
