@@ -1,8 +1,8 @@
-"""docs/regularisation.md: L2 in the gradient, where 1/m meets λ, L2 in the loss versus decoupled weight decay.
-
-A 3-4-2 network (tanh, sigmoid, squared error) and a batch of m = 5; J = (1/m) Σ L_i + (λ/2) Σ_l ‖W⁽ˡ⁾‖² unless
-a convention says otherwise (backprop.regularization.CONVENTIONS).
-"""
+# docs/regularisation.md: L2 in the gradient, where 1/m meets λ, L2 in the loss versus decoupled weight decay.
+#
+# A 3-4-2 network (tanh, sigmoid, squared error) and a batch of m = 5; J = (1/m) Σ L_i + (λ/2) Σ_l ‖W⁽ˡ⁾‖² unless
+# a convention says otherwise (backprop.regularization.CONVENTIONS).
+#
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from backprop.regularization import (
 from book.artifacts import artifact
 from book.figures import line_plot
 from book.markup import figure
-from book.tables import num, tex_bound
+from book.tables import tex_bound
 
 SIZES, ACTS, M, SEED = [3, 4, 2], ["tanh", "sigmoid"], 5, 1911
 LAM = 0.1  # λ of the running example
@@ -69,9 +69,9 @@ def training(ctx):
     # The answer's figure: ‖W‖ over the steps for SGD and Adam, each with L2 in the loss and with decoupled decay.
     r = runs()
     for which in ("W", "b"):
-        ctx.check.close(f"SGD: L2 (λ) = decoupled (ω = ηλ), every {which} at every step", stacked(r["sgd_decoupled"], which),
+        ctx.check.close(f"SGD: L2 (λ) = decoupled (ω = ηλ), {which}", stacked(r["sgd_decoupled"], which),
                         stacked(r["sgd_l2"], which), tol=ROUNDING)
-    ctx.check.differ("Adam: L2 (λ) ≠ AdamW (ω = ηλ) after the last step", stacked(r["adamw"])[-1], stacked(r["adam_l2"])[-1],
+    ctx.check.differ("Adam: L2 (λ) ≠ AdamW (ω = ηλ) at the end", stacked(r["adamw"])[-1], stacked(r["adam_l2"])[-1],
                      min_rel=0.1)
     labels = {"sgd_l2": "SGD, L2 in the loss", "sgd_decoupled": "SGD, decoupled decay", "adam_l2": "Adam, L2 in the loss",
               "adamw": "AdamW (decoupled)"}
@@ -89,7 +89,7 @@ def training(ctx):
     svg = line_plot(series, salt="regularisation-training", title="Norm of the weights during training",
                     desc="; ".join(f"{lab}: from {ys[0]:.2f} to {ys[-1]:.2f}" for lab, _, ys in series),
                     xlabel="step", ylabel="‖W‖ (all weights)", figsize=(6.2, 3.8))
-    return figure(svg, f"{SIZES[0]}-{SIZES[1]}-{SIZES[2]} network, m = {M}, λ = {LAM:g}, ω = ηλ")
+    return figure(svg, f"m = {M}, λ = {LAM:g}, ω = ηλ")
 
 
 @artifact("gradient")
@@ -152,6 +152,9 @@ def sgd(ctx):
     ctx.check.differ("decoupled with ω = λ (not rescaled)", stacked(unscaled)[-1], stacked(r["sgd_l2"])[-1], min_rel=0.05)
     ctx.check.that("forgetting η decays harder", weight_norm(unscaled.nets[-1]) < weight_norm(r["sgd_l2"].nets[-1]),
                    f"‖W‖ {weight_norm(unscaled.nets[-1]):.2f}")
+    one = {d: train(net, X, Y, "sgd_l2", steps=1, eta=eta, decay=d) for d in (0.0, LAM)}
+    ctx.check.that("no decay on the biases", all(np.array_equal(one[0.0].nets[1].b[l], one[LAM].nets[1].b[l]) for l in (1, 2)),
+                   "same b with and without λ")
     ctx.value("sgd_err", tex_bound(err))
     ctx.value("norm_unscaled", weight_norm(unscaled.nets[-1]), digits=2)
     return ""
@@ -173,11 +176,11 @@ def adam(ctx):
     u = np.abs(dW[None] + grid[:, None, None] * W[None])  # |∂J_data/∂W + λW| for every λ on the grid
     ctx.check.close("Adam + L2, step 1: |ΔW| = η |u|/(|u| + ε) for every λ", sizes, u / (u + 1e-8), tol=EXACT)
     ctx.check.that("… which is η in every entry, up to ε/|u|", bool(sizes.min() > 1 - 1e-3), f"{sizes.min():.6f} to {sizes.max():.6f}")
+    best = min(relative_error(first_step("adam_l2", W, dW, eta, lam), target) for lam in grid)
+    ctx.check.that("no λ on the grid gives AdamW's first step", best > 1e-2, f"closest relative error {best:.3f}")
     spread = np.abs(target) / eta
     ctx.check.that("AdamW, step 1: |ΔW| / η varies between entries", spread.max() - spread.min() > 0.05,
                    f"{spread.min():.3f} to {spread.max():.3f}")
-    best = min(relative_error(first_step("adam_l2", W, dW, eta, lam), target) for lam in grid)
-    ctx.check.that("no λ on the grid gives AdamW's first step", best > 1e-2, f"closest relative error {best:.3f}")
     r = runs()
     ctx.check.differ(f"after {STEPS} steps", stacked(r["adamw"])[-1], stacked(r["adam_l2"])[-1], min_rel=0.1)
     ctx.value("adam_min", spread.min(), digits=3)
@@ -262,7 +265,8 @@ def ex4(ctx):
     ctx.value("ex4_omega", eta * lam, digits=2)
     ctx.value("ex4_u", u, digits=1)
     ctx.answer("ex4_l2", coupled, digits=3, mistakes={"adam-as-sgd": w[0] - eta * u, "coupled-vs-decoupled": decoupled})
-    ctx.answer("ex4_adamw", decoupled, digits=3, mistakes={"coupled-vs-decoupled": coupled, "adam-as-sgd": (1 - eta * lam) * w[0] - eta * g})
+    ctx.answer("ex4_adamw", decoupled, digits=3,
+               mistakes={"coupled-vs-decoupled": coupled, "adam-as-sgd": (1 - eta * lam) * w[0] - eta * g})
     return ""
 
 

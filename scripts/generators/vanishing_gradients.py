@@ -1,11 +1,10 @@
-"""docs/vanishing-gradients.md: δ⁽ˡ⁾ as a product of diag(g′) Wᵀ factors; its size layer by layer in deep
-sigmoid, tanh and ReLU networks under naive N(0, 1), Glorot and He weights; the variance arguments, checked.
-
-N seeded networks run side by side (backprop.initialization.stacked_backprop): L weight layers of width D,
-hidden layers g, a linear output, zero biases, inputs and output errors δ⁽ᴸ⁾ with independent N(0, 1) entries.
-Each measured mean square is a mean over the N independent networks; its jackknife standard error sets the
-tolerance of every variance check (TOL_SE standard errors).
-"""
+# docs/vanishing-gradients.md: δ⁽ˡ⁾ as a product of diag(g′) Wᵀ factors; its size layer by layer in deep
+# sigmoid, tanh and ReLU networks under naive N(0, 1), Glorot and He weights; the variance arguments, checked.
+#
+# N seeded networks run side by side (backprop.initialization.stacked_backprop): L weight layers of width D,
+# hidden layers g, a linear output, zero biases, inputs and output errors δ⁽ᴸ⁾ with independent N(0, 1) entries.
+# Each measured mean square is a mean over the N independent networks; its jackknife standard error sets the
+# tolerance of every variance check (TOL_SE standard errors).
 
 from __future__ import annotations
 
@@ -192,10 +191,10 @@ def variances(ctx):
     for act in ACTS:
         for scheme in SCHEMES:
             q, v = run(act, scheme)[0], D * variance(scheme)
-            zs = [within(ctx, f"{act}, {scheme}: E[z({l})²] = d Var(W) E[a({l - 1})²]", lambda z, a: z / (v * a),
+            zs = [within(ctx, f"{act}, {scheme}: E[z({l})²] = d Var(W) E[a({l - 1})²]", lambda z, a, v=v: z / (v * a),
                          q["z"][l], q["a"][l - 1], expected=1.0) for l in range(1, L + 1)]
             zs += [within(ctx, f"{act}, {scheme}: E[δ({l})²] = d Var(W) E[g′²] E[δ({l + 1})²]",
-                          lambda d, g, d1: d / (v * g * d1), q["d"][l], q["g"][l], q["d"][l + 1], expected=1.0)
+                          lambda d, g, d1, v=v: d / (v * g * d1), q["d"][l], q["g"][l], q["d"][l + 1], expected=1.0)
                    for l in range(1, L)]
             worst = max(worst, *zs)
             predicted = float(np.exp(np.mean([np.log(v * q["g"][l].mean()) for l in range(1, L)])))
@@ -242,6 +241,7 @@ def ex2(ctx):
     fan_in, fan_out = EX2
     var = VARIANCES["glorot"](fan_in, fan_out)
     W = init_weights("glorot", (fan_out, fan_in), np.random.default_rng(SEED + 4))
+    ctx.check.close("Glorot: 2 / (784 + 256)", var, 2 / 1040, tol=EXACT)
     se = var * np.sqrt(2 / W.size)  # standard error of a normal sample variance
     ctx.check.that("a drawn 256 × 784 Glorot matrix has that variance", abs(W.var() - var) < TOL_SE * se,
                    f"{W.var():.6f} vs {var:.6f}")
