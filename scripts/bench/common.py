@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 # What a clean copy of the book needs (node_modules is symlinked, never copied).
-COPIED = ["docs", "scripts", "overrides", "mkdocs.yml", "package.json"]
+COPIED = ["docs", "scripts", "includes", "overrides", "mkdocs.yml", "package.json"]
 
 
 # ---------------------------------------------------------------------------

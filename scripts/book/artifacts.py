@@ -18,6 +18,7 @@ from collections.abc import Callable
 from html import escape as _escape
 from pathlib import Path
 
+from . import answers as _answers
 from . import values as _values
 from .checks import CheckFailed, CheckRecord, Checks  # noqa: F401  (re-exported for generators and tests)
 
@@ -66,10 +67,13 @@ class Context:
         """
         expect = _values.record(x, digits)
         wrong = {kind: _values.record(v, digits) for kind, v in sorted((mistakes or {}).items())}
-        same = [kind for kind, rec in wrong.items() if rec == expect]
-        self.check.that(f"answer {name}: each usual mistake gives another answer", not same,
+        if expect["kind"] not in ("number", "array", "shape"):
+            raise ValueError(f"answer {name}: publish a number, a vector or matrix, or a shape, not {expect['kind']}")
+        # Typed as printed, each value must get its own verdict from the field (book.answers has the rule).
+        clash = _answers.told_apart(expect, wrong)
+        self.check.that(f"answer {name}: each usual mistake gives another answer", not clash,
                         f"{len(wrong)} mistake{'s' if len(wrong) != 1 else ''} ({', '.join(wrong) or 'none'}) told apart from the answer"
-                        if not same else f"these mistakes give the right answer and cannot be told apart: {same}")
+                        if not clash else f"these cannot be told apart by the field: {'; '.join(clash)}")
         key = f"{self.ns}.{name}"
         if key in self.values:
             raise ValueError(f"value {key} published twice")

@@ -190,10 +190,21 @@ class SubstitutePreprocessor(_Guarded):
         spans, _ = texscan.math_spans(text)
         page = getattr(self.md, "book_page", None)
         where = f"text included into {page.src}" if page else "the page"
-        problems, fields = [], 0
+        problems, fields = [], {}
+        # Each field's label names what it answers: the admonition it sits in ("Exercise 2").
+        fields_at = [m for m in values.REF.finditer(text) if m["what"] == "answer"]
+        lines_ = text.split("\n")
+        places = [(answers.context(lines_, text.count("\n", 0, m.start())), m["label"]) for m in fields_at]
+        named: dict[int, tuple[str, str]] = {}
+        for m in fields_at:
+            if m["label"] is not None and not m["label"].strip():
+                problems.append(f"{where}: '{m['key']}' has an empty label; write what the field asks for, or leave the label out")
+        try:
+            named = dict(zip([m.start() for m in fields_at], answers.labels(places), strict=True))
+        except answers.LabelClash as e:
+            problems.append(f"{where}: '{fields_at[e.index]['key']}': {e}")
 
         def substitute(m: re.Match) -> str:
-            nonlocal fields
             rec = served.get(m["key"])
             if rec is None:
                 problems.append(f"{where}: no value '{m['key']}'{_suggest(m['key'], served)}")
@@ -202,11 +213,14 @@ class SubstitutePreprocessor(_Guarded):
                 if rec["kind"] != "answer":
                     problems.append(f"{where}: '{m['key']}' is a {rec['kind']}, not an answer (publish it with ctx.answer)")
                     return m[0]
-                fields += 1
+                # ids from the answer's name stay unique when pages are joined (the print page)
+                fields[m["key"]] = n = fields.get(m["key"], 0) + 1
+                uid = "answer-" + m["key"].replace(".", "-") + (f"-{n}" if n > 1 else "")
                 try:
-                    return self.md.htmlStash.store(answers.field(m["key"], rec, f"bp-answer-{fields}"))
+                    label = named.get(m.start(), ("Your answer", ""))
+                    return self.md.htmlStash.store(answers.field(m["key"], rec, uid, label))
                 except KeyError as e:
-                    problems.append(f"{where}: {e.args[0]}")
+                    problems.append(f"{where}: '{m['key']}': {e.args[0]}")
                     return m[0]
             try:
                 return values.resolve(m, served, any(a <= m.start() < b for a, b in spans))

@@ -14,7 +14,9 @@ A page cites a value with
     [[val:ns.name[i]]]     entry i of a vector, [[val:ns.name[i,j]]] entry (i, j): counted from 1, as on the page
     [[val:ns.name.T]]      an array transposed (a column shown as a row)
     [[shape:ns.name]]      the shape of an array (or a published shape): 3×2
-    [[answer:ns.name]]     a self-checking answer field (published with ctx.answer; see book.answers)
+    [[answer:ns.name]]     a self-checking answer field (published with ctx.answer; see book.answers),
+                           labelled from the admonition it sits in ("Your answer to Exercise 2")
+    [[answer:ns.name "the shape of dJ/dW"]]   the same with the label written out (plain text)
 
 In prose an array or a shape is wrapped in inline math; inside math it is written bare.
 """
@@ -30,7 +32,8 @@ from .tables import NonFiniteError, num
 
 REF = re.compile(
     r"\[\[(?P<what>val|shape|answer):(?P<key>[A-Za-z0-9_]+\.[A-Za-z0-9_]+)"
-    r"(?:\[(?P<index>\d+(?:\s*,\s*\d+)?)\]|(?P<T>\.T))?\]\]"
+    r"(?:\[(?P<index>\d+(?:\s*,\s*\d+)?)\]|(?P<T>\.T))?"
+    r'(?:\s+"(?P<label>[^"\]]*)")?\]\]'
 )
 NON_FINITE_TEXT = re.compile(r"(?<![A-Za-z_\\])(nan|[+-]?inf(inity)?)(?![A-Za-z_])", re.I)
 
@@ -78,6 +81,8 @@ def resolve(m: re.Match, values: dict[str, dict], in_math: bool) -> str:
     key, rec = m["key"], values[m["key"]]
     if m["what"] == "answer":
         raise ValueProblem(f"[[answer:{key}]] is a field, not a value: the Markdown extension renders it")
+    if m["label"] is not None:
+        raise ValueProblem(f"'{key}': only an answer field takes a label ([[answer:{key} \"…\"]])")
     if rec["kind"] == "answer":
         rec = rec["expect"]  # [[val:…]] of an answer cites the answer
     kind = rec["kind"]
