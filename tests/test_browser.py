@@ -127,6 +127,10 @@ def test_axe_finds_no_violations(browser_context, site_url, all_pages, scheme):
     report = []
     for path in all_pages:
         page, _ = open_page(browser_context, site_url + path, scheme, 1280)
+        # Boxes that scroll get their tab stop when laid out (near the screen) or, for all of them, at the first
+        # Tab key press (scroll-focus.js); axe asks about every box at once, so press Tab first, as a keyboard user does.
+        page.keyboard.press("Tab")
+        page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
         page.add_script_tag(content=script)
         result = page.evaluate(
             """async () => {
@@ -175,4 +179,65 @@ def test_the_page_check_sees_raw_tex_outside_math(browser_context, site_url, lea
     assert not page.evaluate(PAGE_FACTS)["raw"]
     page.evaluate(f"document.querySelector('article p').append({leak!r})")
     assert page.evaluate(PAGE_FACTS)["raw"], leak
+    page.close()
+
+
+# Every box that scrolls sideways, and whether it has a tab stop (scroll-focus.js).
+UNREACHABLE = r"""
+() => [...document.querySelectorAll('.md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap')]
+  .filter(el => el.scrollWidth > el.clientWidth + 1 && el.getAttribute('tabindex') !== '0')
+  .map(el => (el.className || el.tagName) + ': ' + el.textContent.trim().slice(0, 40))
+"""
+
+
+SKIPPED_BLOCKS = ("() => [...document.querySelectorAll('.md-content__inner > *')].filter(el => "
+                  "el.firstElementChild && !el.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length")
+
+
+def test_long_page_skips_blocks_while_loading_then_lays_out_whole(browser_context, site_url):
+    """At phone width a long chapter loads with the blocks past the first screen skipped (content-visibility),
+    and once loaded the whole page is laid out and every box that scrolls has its tab stop."""
+    page = browser_context.new_page()
+    page.add_init_script("addEventListener('load', () => { window.__skippedAtLoad = (" + SKIPPED_BLOCKS + ")(); })")
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    assert page.evaluate("window.__skippedAtLoad") > 0, "content-visibility: auto skips no block of a long chapter on a phone"
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
+    assert page.evaluate(SKIPPED_BLOCKS) == 0
+    assert page.evaluate("() => document.querySelectorAll('[data-bp-scroll]').length") > 0, "expected wide formulas at 375 px"
+    assert page.evaluate(UNREACHABLE) == []
+    page.close()
+
+
+def test_boxes_that_scroll_get_a_tab_stop_on_the_first_tab(browser_context, site_url):
+    """A Tab pressed while the page is still loading measures every box before the focus moves."""
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="domcontentloaded")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
+    assert page.evaluate(UNREACHABLE) == []
+    page.close()
+
+
+def test_without_scroll_focus_boxes_that_scroll_are_unreachable(browser_context, site_url):
+    """The fault the check above guards against: without scroll-focus.js, it finds unreachable boxes."""
+    page = browser_context.new_page()
+    page.route("**/scroll-focus.js", lambda route: route.abort())
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(300)
+    page.evaluate("() => document.documentElement.classList.add('bp-full-layout')")  # lay everything out, as the script would
+    assert page.evaluate(UNREACHABLE) != []
+    page.close()
+
+
+def test_print_lays_out_every_block(browser_context, site_url):
+    """content-visibility is for screens: printed (and the PDF), no block of a chapter is skipped."""
+    page, _ = open_page(browser_context, site_url + "chain-rule/", "light", 375)
+    page.emulate_media(media="print")
+    values = page.evaluate("() => [...new Set([...document.querySelectorAll('.md-content__inner > *')]"
+                           ".map(el => getComputedStyle(el).contentVisibility))]")
+    assert values == ["visible"], values
     page.close()

@@ -380,3 +380,19 @@ def test_a_failed_build_leaves_no_site_to_deploy(tmp_path):
     assert proc.returncode != 0
     assert not (root / "site").exists() and not (root / ".site.building").exists()
     assert "nothing half-built can be deployed" in proc.stderr
+
+
+def test_search_reads_pages_without_their_rendered_math_and_indexes_the_same(tmp_path):
+    """hooks.py hides rendered math from Material's search parser (speed); the index must not change,
+    and each formula must be in it once, as TeX."""
+    root = make_copy(tmp_path, generated=True)
+    fast, slow = root / "fast", root / "slow"
+    assert run(root, "-m", "mkdocs", "build", "--site-dir", str(fast)).returncode == 0
+    assert run(root, "-m", "mkdocs", "build", "--site-dir", str(slow), env={"BOOK_SEARCH_FAST": "0"}).returncode == 0
+    index = (fast / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert index == (slow / "search" / "search_index.json").read_text(encoding="utf-8")
+    page = (fast / "net232" / "index.html").read_text(encoding="utf-8")
+    assert page.count("<bp-k ") > 20  # the written page still has its math
+    entry = json.loads(index)["docs"]
+    text = " ".join(d["text"] for d in entry if d["location"].startswith("net232/"))
+    assert text.count(r"\delta^{(3)}") >= 1 and "katex" not in text and "δ(3)=" not in text

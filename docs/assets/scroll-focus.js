@@ -1,24 +1,82 @@
 // Wide formulas, tables and figures scroll sideways on small screens. A region that
 // scrolls must be reachable by keyboard (WCAG 2.1.1), so give exactly those a tab stop.
+//
+// Whether a box scrolls is known only after layout. book.css lets the browser skip the blocks past
+// the first screen (content-visibility: auto) while the page loads, because Material's start-up
+// script makes the browser restyle the whole page several times; measuring a skipped block would
+// force it to be laid out. So the boxes on the first screen are measured at once, and when the
+// page has loaded and the browser is idle, the whole page is laid out in one pass (html class
+// bp-full-layout) and every other box is measured: one full layout instead of one per restyle,
+// and afterwards every block is drawn for the tools that inspect the page (find, accessibility
+// checkers) and for the reader. A Tab key press before that does the same at once, before the
+// focus moves, so a keyboard user never tabs past a box that scrolls.
+// <html data-bp-scroll-marked> says that every box has been measured.
 (function () {
   "use strict";
   var SELECTOR = ".md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap";
-  function mark() {
-    document.querySelectorAll(SELECTOR).forEach(function (el) {
-      var scrolls = el.scrollWidth > el.clientWidth + 1;
-      if (scrolls && !el.hasAttribute("tabindex")) {
-        el.setAttribute("tabindex", "0");
-        el.setAttribute("data-bp-scroll", "");
-      } else if (!scrolls && el.hasAttribute("data-bp-scroll")) {
-        el.removeAttribute("tabindex");
-        el.removeAttribute("data-bp-scroll");
-      }
-    });
+  var left = [];
+  var started = false;
+
+  function mark(el) {
+    var scrolls = el.scrollWidth > el.clientWidth + 1;
+    if (scrolls && !el.hasAttribute("tabindex")) {
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("data-bp-scroll", "");
+    } else if (!scrolls && el.hasAttribute("data-bp-scroll")) {
+      el.removeAttribute("tabindex");
+      el.removeAttribute("data-bp-scroll");
+    }
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", mark);
-  } else {
-    mark();
+
+  function done(el) {
+    var i = left.indexOf(el);
+    if (i >= 0) left.splice(i, 1);
+    mark(el);
+    if (!left.length) document.documentElement.setAttribute("data-bp-scroll-marked", "");
   }
-  window.addEventListener("resize", mark);
+
+  function skipped(el) {
+    // true while the browser skips the box's contents (content-visibility: auto, far from the
+    // screen); asked of its first child, since a formula's wrapper <bp-k> has no box of its own
+    var probe = el.firstElementChild;
+    if (probe && probe.tagName === "BP-K") probe = probe.firstElementChild;
+    probe = probe || el;
+    return typeof probe.checkVisibility === "function" && !probe.checkVisibility({ contentVisibilityAuto: true });
+  }
+
+  function all() {
+    // Lay the whole page out (book.css drops content-visibility) and measure every box left.
+    document.documentElement.classList.add("bp-full-layout");
+    left.slice().forEach(done);
+    document.documentElement.setAttribute("data-bp-scroll-marked", "");
+  }
+
+  var idle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 1); };
+
+  function start() {
+    started = true;
+    clearTimeout(timer);
+    document.documentElement.removeAttribute("data-bp-scroll-marked");
+    // Material wraps tables in .md-typeset__scrollwrap when it starts: look again each time.
+    left = Array.prototype.slice.call(document.querySelectorAll(SELECTOR));
+    if (document.documentElement.classList.contains("bp-full-layout")) return all();
+    left.slice().forEach(function (el) { if (!skipped(el)) done(el); });
+    if (document.readyState === "complete") idle(all);
+    else window.addEventListener("load", function () { idle(all); });
+  }
+
+  var timer = null;
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(start, 100);
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Tab") return;
+    if (!started) start();  // a Tab before the page has finished starting
+    if (left.length) all();
+  }, true);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", later);
+  else later();
+  window.addEventListener("resize", later);
 })();

@@ -37,7 +37,7 @@ class Timed:
 def mkdocs_build(root: Path, site: Path, **env: str) -> Timed:
     cmd = [PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=build_env(**env), timeout=900)
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=build_env(root, **env), timeout=900)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"mkdocs build failed in {root}:\n{proc.stderr[-3000:]}")
@@ -47,8 +47,8 @@ def mkdocs_build(root: Path, site: Path, **env: str) -> Timed:
 
 def generate_noop(root: Path) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run([PYTHON, "scripts/book/generate.py", "--quiet"], cwd=root, capture_output=True, text=True,
-                          env=build_env(MPLBACKEND="Agg"), timeout=600)
+    proc = subprocess.run([PYTHON, "-m", "book.generate", "--quiet"], cwd=root, capture_output=True, text=True,
+                          env=build_env(root, MPLBACKEND="Agg"), timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
     return time.perf_counter() - t0
@@ -71,7 +71,7 @@ def expected_reruns(root: Path, gen: Path) -> list[str]:
         "out = [g.stem for g in a.generator_files() if g.resolve() == edited or edited in [d.resolve() for d in dep(g)]]\n"
         "print(json.dumps(sorted(out)))"
     )
-    proc = subprocess.run([PYTHON, "-c", code], cwd=root, capture_output=True, text=True, env=build_env(), timeout=120)
+    proc = subprocess.run([PYTHON, "-c", code], cwd=root, capture_output=True, text=True, env=build_env(root), timeout=120)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-2000:])
     return json.loads(proc.stdout)
@@ -110,7 +110,7 @@ def profile_rebuild(root: Path, md: Path, top: int = 22) -> str:
         copy = make_copy(Path(tmp))
         proc = subprocess.run([PYTHON, str(Path(__file__).with_name("profile_rebuild.py")), str(copy),
                                md.relative_to(root).as_posix(), str(top)],
-                              capture_output=True, text=True, env=build_env(), timeout=900)
+                              capture_output=True, text=True, env=build_env(copy), timeout=900)
     if proc.returncode != 0:
         return "profiling failed:\n" + proc.stderr[-2000:]
     return proc.stdout.strip()
@@ -129,7 +129,8 @@ class Server:
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
-            cwd=root, env=build_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=root, env={**build_env(root), "BOOK_PRINT_PAGE": "false", "BOOK_SERVE": "1", "BOOK_STRICT": "false"},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             bufsize=1,
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -324,8 +325,8 @@ def run(quick: bool = False) -> SectionResult:
 
         # The generator's own report, as a writer would run it.
         append(gen, "\n# edited by the benchmark, verification\n")
-        proc = subprocess.run([PYTHON, "scripts/book/generate.py"], cwd=root, capture_output=True, text=True,
-                              env=build_env(MPLBACKEND="Agg"), timeout=600)
+        proc = subprocess.run([PYTHON, "-m", "book.generate"], cwd=root, capture_output=True, text=True,
+                              env=build_env(root, MPLBACKEND="Agg"), timeout=600)
         report = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()[-300:]
         m = re.search(r"(\d+) generator\(s\) run (\[.*?\]), (\d+) up to date", report)
         expected = expected_reruns(root, gen)

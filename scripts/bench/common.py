@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 # What a clean copy of the book needs (node_modules is symlinked, never copied).
-COPIED = ["docs", "scripts", "includes", "overrides", "mkdocs.yml", "package.json"]
+COPIED = ["docs", "includes", "scripts", "overrides", "mkdocs.yml", "package.json"]
 
 
 # ---------------------------------------------------------------------------
@@ -242,6 +242,7 @@ def machine() -> dict[str, str]:
         "KaTeX": _node_package_version("katex"),
         "MathJax (baseline)": _node_package_version("mathjax"),
         "Chromium": chromium,
+        "Lighthouse": _node_package_version("lighthouse"),
         "commit": f"{commit or 'unknown'}{' + uncommitted changes' if dirty else ''}",
     }
 
@@ -281,9 +282,13 @@ def make_copy(parent: Path, name: str = "book") -> Path:
     return root
 
 
-def build_env(**extra: str) -> dict[str, str]:
-    """The environment of `make build`: as the caller's, but Python writes bytecode as it does on a writer's machine."""
+def build_env(root: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of `make build` in the copy at `root`: as the caller's, but Python writes bytecode as it does
+    on a writer's machine, and imports the copy's own `book` and `backprop` (scripts/ on PYTHONPATH): the editable
+    install would otherwise import the working tree's, which then generates and reads the working tree's files."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if root is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "scripts"), env.get("PYTHONPATH")]))
     return {**env, "NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0", **extra}
 
 

@@ -298,7 +298,7 @@ def run(quick: bool = False) -> SectionResult:
         site = tmp / "site"
         log("reader: building the site")
         proc = subprocess.run([PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=root,
-                              capture_output=True, text=True, env=build_env(), timeout=900)
+                              capture_output=True, text=True, env=build_env(root), timeout=900)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-3000:])
         page, n_math = heaviest_page(site)

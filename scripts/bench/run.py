@@ -1,9 +1,15 @@
 """The book's performance benchmark: `make bench` (= .venv/bin/python scripts/bench/run.py).
 
-Sections (all by default; pick some with --only build,reader,reference,pdf):
+Sections (all by default; pick some with --only build,layout,lighthouse,pdf):
 
   build      cold, warm, prose-edit, generator-edit and "plain" builds of a clean temporary copy,
              and the save-to-reload time under `mkdocs serve --livereload`
+  scale      the same with the chapters cloned 1×, 4× and 8× (12 to 96 chapters): cold, warm and
+             edit rebuilds, serve save-to-reload, and cold generation with 1 and 2 worker processes
+  layout     cumulative layout shift of every page at 1280×900 and 375×812, cold cache, with the
+             elements that moved
+  lighthouse Lighthouse 12.2.3, mobile preset, every page served with gzip as GitHub Pages serves it:
+             performance and accessibility scores, total blocking time, paints, DOM size
   reader     the heaviest chapter in headless Chromium (first contentful paint, math laid out,
              layout shift, bytes, requests) against client-side KaTeX and MathJax 3 baselines
   reference  batched forward/backward of an MLP against its GEMM lower bound and a per-example loop
@@ -30,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import REPO, SectionResult, log, machine  # noqa: E402
 
-SECTIONS = ("build", "reader", "reference", "widgets", "pdf")
+SECTIONS = ("build", "scale", "reader", "layout", "lighthouse", "reference", "widgets", "pdf")
 RESULTS = REPO / "bench-results.md"
 
 
-def run_section(name: str, quick: bool) -> SectionResult:
+def run_section(name: str, quick: bool, factors: tuple[int, ...] | None = None, repeat: int | None = None) -> SectionResult:
     if name == "build":
         import build
 
@@ -51,6 +57,18 @@ def run_section(name: str, quick: bool) -> SectionResult:
         import pdf_edition
 
         return pdf_edition.run(quick=quick)
+    if name == "scale":
+        import scale
+
+        return scale.run(quick=quick, factors=factors or scale.FACTORS, repeat=repeat)
+    if name == "layout":
+        import layout
+
+        return layout.run(quick=quick)
+    if name == "lighthouse":
+        import lighthouse
+
+        return lighthouse.run(quick=quick)
     import reference
 
     return reference.run(quick=quick)
@@ -90,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({', '.join(SECTIONS)})")
     parser.add_argument("--output", type=Path, help=f"write the results here (default: {RESULTS.name} after a full run)")
     parser.add_argument("--no-write", action="store_true", help="print only, write no results file")
+    parser.add_argument("--factors", help="scale: chapter multiples, comma-separated (default 1,4,8)")
+    parser.add_argument("--repeat", type=int, help="scale: rounds per figure (default 3; 1 with --quick)")
     args = parser.parse_args(argv)
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SECTIONS]
@@ -103,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in chosen:
         log(f"section {name}{' (quick)' if args.quick else ''}")
-        results.append(run_section(name, args.quick))
+        factors = tuple(int(x) for x in args.factors.split(",")) if args.factors else None
+        results.append(run_section(name, args.quick, factors, args.repeat))
     facts["load average at end (1/5/15 min)"] = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     text = report(results, facts, args.quick, time.perf_counter() - start)
     print(text)

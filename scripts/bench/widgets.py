@@ -128,7 +128,7 @@ def run(quick: bool = False, pieces: tuple[str, ...] = ("explorer", "answers"), 
         site = tmp / "site"
         log("widgets: building the site")  # with the copy's own book package, so it generates into the copy
         proc = subprocess.run([PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], cwd=root,
-                              capture_output=True, text=True, env=build_env(PYTHONPATH=str(root / "scripts")), timeout=900)
+                              capture_output=True, text=True, env=build_env(root), timeout=900)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-3000:])
         makers: dict[str, Callable[[Path], list[Variant]]] = {"explorer": explorer_variants, "answers": answer_variants}

@@ -6,6 +6,10 @@
 - Under `serve`, a failed build shows its error in the browser (every page becomes a page
   naming the file, line and reason, and reloads when the source is fixed) instead of leaving
   every request waiting for a build that never succeeds.
+- Material's search parses each page with a Python HTML parser; rendered math is most of a
+  page's markup and search skips it anyway (data-search-exclude). So the math is taken out of
+  the copy search reads and put back before the page is written: same index, a fraction of the
+  parsing (it was 39% of a rebuild).
 - Under `serve --dirty` (what `make serve` runs), a save rebuilds only the pages it affects:
   the page edited, and the pages that include an artifact, cite a value or include a file of
   includes/ that changed. So a save costs about the same in a book of 12 chapters or of 96.
@@ -17,8 +21,11 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import subprocess
 from pathlib import Path
+
+from mkdocs.plugins import event_priority
 
 from book import cache, mdext
 from book.artifacts import DOCS, SNIPPET_LINE
@@ -40,6 +47,25 @@ def _source_date_epoch() -> str:
 def on_config(config):
     os.environ.setdefault("SOURCE_DATE_EPOCH", _source_date_epoch())
     return config
+
+
+BP_K = re.compile(r"<bp-k data-search-exclude>.*?</bp-k>", re.S)  # one rendered formula (book.katex)
+
+
+def on_page_content(html, page, config, files):
+    """Search reads page.content next (on_page_context): give it the page without the rendered math."""
+    if os.environ.get("BOOK_SEARCH_FAST", "1") == "0":
+        return html
+    page.bp_content = html
+    return BP_K.sub("", html)
+
+
+@event_priority(-100)  # after Material's search plugin has indexed the page
+def on_page_context(context, page, config, nav):
+    if hasattr(page, "bp_content"):
+        page.content = page.bp_content
+        del page.bp_content
+    return context
 
 
 def on_startup(command, dirty):

@@ -144,8 +144,16 @@ class _Text(HTMLParser):
             self.found.append((data[max(0, m.start() - 30):m.end() + 30].strip(), m[0]))
 
 
+_SKIPPED_BLOCKS = re.compile(r"<(code|pre|script|style|svg|math|kbd|samp|title|textarea|template)\b.*?</\1>"
+                             r'|<(span|div) class="arithmatex">.*?</\2>', re.S)
+
+
 def leaks(html: str) -> list[tuple[str, str]]:
     """(text around it, the TeX itself) for each place where a reader would see raw TeX."""
+    # Fast path for the usual clean page: strip what is skipped anyway and the tags, then one regex.
+    # (Arithmatex's spans hold only TeX; a nested element of the same name cannot occur in them.)
+    if not TEX_LEAK.search(re.sub(r"<[^>]*>", " ", _SKIPPED_BLOCKS.sub(" ", html))):
+        return []
     parser = _Text()
     parser.feed(html)
     parser.close()
