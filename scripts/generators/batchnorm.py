@@ -71,7 +71,8 @@ def answer(ctx):
     ctx.value("d", d)
     ctx.value("m", m)
     ctx.value("eps", tex_bound(EPS))
-    return '<div class="grid bp-grid">\n' + "\n".join(diagram(*c) for c in chains) + "\n</div>"
+    shown = [chains[0], chains[3], chains[4]]  # (BN1), the projection, (BN3): (BN2) and the spread repeat their shapes
+    return '<div class="grid bp-grid">\n' + "\n".join(diagram(*c) for c in shown) + "\n</div>"
 
 
 @artifact("forward")
