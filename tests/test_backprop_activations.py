@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backprop import ACTIVATIONS, activation
+from backprop.activations import leaky_relu
 
 SETTINGS = settings(max_examples=50, deadline=None, database=None)
-ELEMENTWISE = ["identity", "sigmoid", "tanh", "relu"]
+ELEMENTWISE = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 
 
 def fd_jacobian(f, z, h=1e-6):
@@ -74,7 +75,7 @@ def test_float32_stays_float32():
 @SETTINGS
 @given(name=st.sampled_from(ELEMENTWISE), z=st.floats(-6, 6))
 def test_prime_matches_finite_differences(name, z):
-    if name == "relu" and abs(z) < 1e-3:
+    if name in ("relu", "leaky_relu") and abs(z) < 1e-3:
         z += 0.5  # keep away from the kink
     g, h = activation(name), 1e-6
     numeric = (g(np.array([[z + h]])) - g(np.array([[z - h]])))[0, 0] / (2 * h)
@@ -109,6 +110,47 @@ def test_jacobian_refuses_a_batch():
 
 
 def test_unknown_name_lists_valid_names():
-    with pytest.raises(ValueError, match="identity, relu, sigmoid, softmax, tanh"):
+    with pytest.raises(ValueError, match="identity, leaky_relu, relu, sigmoid, softmax, tanh"):
         activation("swish")
     assert activation(ACTIVATIONS["tanh"]) is ACTIVATIONS["tanh"]
+
+
+def test_leaky_relu_hand_values():
+    g = leaky_relu(0.1)
+    z = np.array([[-2.0], [0.0], [3.0]])
+    np.testing.assert_allclose(g(z), [[-0.2], [0.0], [3.0]], rtol=1e-15)
+    np.testing.assert_array_equal(g.prime(z), [[0.1], [0.1], [1.0]])  # g'(0) := slope, as ReLU's g'(0) := 0
+    assert ACTIVATIONS["leaky_relu"].prime(np.array([[-1.0]]))[0, 0] == 0.01  # PyTorch's default slope
+    assert g.name == "leaky_relu(0.1)" and ACTIVATIONS["leaky_relu"].name == "leaky_relu"
+
+
+def test_leaky_relu_with_slope_zero_is_relu():
+    z = np.linspace(-3, 3, 13)[:, None]  # includes 0
+    relu, flat = activation("relu"), leaky_relu(0.0)
+    np.testing.assert_array_equal(flat(z), relu(z))
+    np.testing.assert_array_equal(flat.prime(z), relu.prime(z))
+
+
+@SETTINGS
+@given(slope=st.floats(0, 0.9), z=st.floats(-6, 6).filter(lambda t: abs(t) > 1e-3))
+def test_leaky_relu_prime_matches_finite_differences(slope, z):
+    g, h = leaky_relu(slope), 1e-6
+    numeric = (g(np.array([[z + h]])) - g(np.array([[z - h]])))[0, 0] / (2 * h)
+    assert math.isclose(g.prime(np.array([[z]]))[0, 0], numeric, rel_tol=1e-6, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.01, 0.2])
+def test_kink_at_zero_one_sided_derivatives(slope):
+    """At 0 the two one-sided slopes differ (slope on the left, 1 on the right); g'(0) is the left one by choice."""
+    g, h, zero = leaky_relu(slope), 1e-7, np.zeros((1, 1))
+    left = ((g(zero) - g(zero - h)) / h)[0, 0]
+    right = ((g(zero + h) - g(zero)) / h)[0, 0]
+    assert math.isclose(left, slope, abs_tol=1e-12) and math.isclose(right, 1.0, rel_tol=1e-9)
+    assert g.prime(zero)[0, 0] == slope
+    central = ((g(zero + h) - g(zero - h)) / (2 * h))[0, 0]
+    assert math.isclose(central, (1 + slope) / 2, rel_tol=1e-9)  # a central difference averages the two sides
+
+
+def test_leaky_relu_refuses_a_non_finite_slope():
+    with pytest.raises(ValueError, match="finite"):
+        leaky_relu(float("nan"))

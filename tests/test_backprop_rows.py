@@ -1,6 +1,7 @@
 """Row convention (nn.Linear and CS231n affine) against finite differences and the column form."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -9,10 +10,12 @@ from backprop import (
     affine_backward,
     affine_forward,
     gradients,
+    init_network,
     linear_backward,
     linear_forward,
     numerical_gradient,
 )
+from backprop.rows import rows_gradients, rows_loss, stored_weights
 
 SETTINGS = settings(max_examples=40, deadline=None, database=None)
 dims = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 4), st.integers(1, 4))
@@ -110,3 +113,53 @@ def test_batch_gradient_is_sum_over_examples(d):
     np.testing.assert_allclose(dW, sum(p[1] for p in per), atol=1e-12)
     np.testing.assert_allclose(db, sum(p[2] for p in per), atol=1e-12)
     np.testing.assert_allclose(dX, np.vstack([p[0] for p in per]), atol=1e-12)
+
+
+NETWORKS = [  # (sizes, activations, loss): every dimension differs, and one softmax output
+    ([3, 5, 2], ["tanh", "sigmoid"], "squared_error"),
+    ([4, 3, 6, 3], ["relu", "tanh", "softmax"], "softmax_cross_entropy"),
+    ([2, 4, 1], ["leaky_relu", "sigmoid"], "binary_cross_entropy"),
+]
+
+
+def row_case(k, m, seed):
+    sizes, acts, loss_name = NETWORKS[k]
+    net = init_network(sizes, acts, loss_name, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    for l in range(1, net.L + 1):
+        net.b[l] = 0.3 * rng.normal(size=net.b[l].shape)
+    X = rng.normal(size=(m, sizes[0]))  # rows: one example per row
+    if loss_name == "softmax_cross_entropy":
+        Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], m)]
+    else:
+        Y = (rng.uniform(size=(m, sizes[-1])) > 0.5).astype(float)
+    return net, X, Y
+
+
+@settings(max_examples=25, deadline=None, database=None)
+@given(st.integers(0, len(NETWORKS) - 1), st.integers(1, 5), st.integers(0, 2**16),
+       st.sampled_from(["pytorch", "cs231n"]), st.sampled_from(["sum", "mean"]))
+def test_whole_network_in_rows_is_the_column_form_transposed(k, m, seed, storage, reduction):
+    net, X, Y = row_case(k, m, seed)
+    rows = rows_gradients(net, X, Y, storage, reduction)
+    cols = gradients(net, X.T, Y.T, reduction)  # the column form: examples are columns
+    for l in range(1, net.L + 1):
+        want = cols.dW[l] if storage == "pytorch" else cols.dW[l].T  # CS231n stores W transposed
+        np.testing.assert_allclose(rows.dW[l], want, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(rows.db[l], cols.db[l][:, 0], rtol=1e-12, atol=1e-14)
+        assert rows.Z[l].shape == (m, net.sizes[l])
+    np.testing.assert_allclose(rows.dX, (net.W[1].T @ cols.delta[1]).T, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("storage", ["pytorch", "cs231n"])
+@pytest.mark.parametrize("k", range(len(NETWORKS)))
+def test_whole_network_in_rows_matches_finite_differences(k, storage):
+    net, X, Y = row_case(k, m=4, seed=7 + k)
+    rows = rows_gradients(net, X, Y, storage, "mean")
+    W = stored_weights(net, storage)
+    for l in range(1, net.L + 1):
+        numeric = numerical_gradient(lambda _: rows_loss(net, X, Y, storage, "mean", W=W), W[l])
+        np.testing.assert_allclose(rows.dW[l], numeric, rtol=1e-6, atol=1e-9)
+        assert rows.dW[l].shape == W[l].shape  # the gradient has the stored weight's shape
+    numeric_X = numerical_gradient(lambda _: rows_loss(net, X, Y, storage, "mean"), X)
+    np.testing.assert_allclose(rows.dX, numeric_X, rtol=1e-6, atol=1e-9)

@@ -1,40 +1,27 @@
-"""The general-depth chapter's checks catch wrong formulas, in the reference code and in the chapter's own claims."""
+"""The general-depth chapter's checks catch wrong formulas: each test injects one fault (a source edit in a
+private copy) and names the check, in each artifact, that must catch it."""
 
-import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 
-import backprop.activations as activations
-import backprop.losses as losses
-import backprop.network as network
-from chapter_tools import failed, run_chapter
-from chapter_tools import run_edited as _run_edited
+from chapter_tools import Fault, run_chapter
 
-ARTIFACTS = {"architectures", "verify", "entrywise", "recursion-denominator", "recursion-numerator", "shapes-forward",
-             "shapes-backward", "shape-table", "output-convention", "ex1", "ex2", "ex3", "ex4"}
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "general-depth.md"
+ARTIFACTS = {"shapes-backward", "architectures", "verify", "entrywise", "recursion-denominator", "recursion-numerator",
+             "shape-table", "ex1", "ex2", "ex3", "ex4"}
+NET, ACT, LOSS, GEN = "backprop/network.py", "backprop/activations.py", "backprop/losses.py", "generators/general_depth.py"
 
 
-def backward_with(b2):
-    """The reference backward pass with (B2) replaced by `b2(W_next, delta_next, g_prime)`."""
-
-    def backward(net, cache, y, reduction="sum"):
-        W, g, L = net.W, net.g, net.L
-        z, a = cache.z, cache.a
-        delta, dW, db = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
-        delta[L] = losses.output_delta(net.loss, g[L], z[L], a[L], y)  # (B1)
-        for l in range(L, 0, -1):
-            if l < L:
-                delta[l] = b2(W[l + 1], delta[l + 1], g[l].prime(z[l]))
-            dW[l] = delta[l] @ a[l - 1].T  # (B3)
-            db[l] = delta[l].sum(axis=1, keepdims=True)  # (B4)
-        return network.Grads(dW=dW, db=db, delta=delta)
-
-    return backward
-
-
-def run_edited(tmp_path, old, new):
-    return _run_edited("general_depth", tmp_path, old, new)
+def caught(faults, expected):
+    """Run the chapter with the faults; each artifact in `expected` fails, at the check whose label contains the text."""
+    _, _, failures = run_chapter("general_depth", *faults)
+    messages = {f.name: f.message for f in failures}
+    for name, label in expected.items():
+        assert name in messages, f"{name} did not fail; failed: {sorted(messages)}"
+        assert label in messages[name], f"{name} failed elsewhere:\n{messages[name][:600]}"
+    return messages
 
 
 def test_chapter_builds_clean():
@@ -43,89 +30,80 @@ def test_chapter_builds_clean():
     assert ARTIFACTS <= outputs.keys()
     assert all("checks passed" in outputs[name] for name in ARTIFACTS)
     assert values["general_depth.n_archs"]["text"] == "6"
+    page = PAGE.read_text(encoding="utf-8")
+    assert set(re.findall(r'--8<-- "general_depth/([a-z0-9-]+)\.md"', page)) == ARTIFACTS
+    assert len(re.findall(r"\[\[answer:general_depth\.", page)) >= 3
 
 
-def test_correct_backward_through_the_wrapper_passes(monkeypatch):
-    # The test's own re-implementation is right when (B2) is right, so failures below come from the injected error.
-    monkeypatch.setattr(network, "backward", backward_with(lambda W, d, gp: (W.T @ d) * gp))
-    _, _, failures = run_chapter("general_depth")
-    assert not failures, [f.report() for f in failures]
+def test_page_uses_the_canonical_equations_and_one_label_per_variant():
+    page = PAGE.read_text(encoding="utf-8")
+    for label in ("F1", "F2", "B2", "B3", "B4"):
+        assert f'--8<-- "includes/equations.md:{label}"' in page
+    assert set(re.findall(r"\\tag\{([^}]*)\}", page)) == {"B1, general"}
 
 
-def test_missing_activation_derivative_is_caught(monkeypatch):
-    # δ(l) = W(l+1)ᵀ δ(l+1): every shape is right, only the numbers can tell.
-    monkeypatch.setattr(network, "backward", backward_with(lambda W, d, gp: W.T @ d))
-    _, _, failures = run_chapter("general_depth")
-    assert {"verify", "entrywise", "recursion-denominator", "recursion-numerator", "ex1", "ex2", "ex3"} <= failed(failures)
-    verify = next(f for f in failures if f.name == "verify")
-    assert "exceeds tolerance" in verify.message and "network A" in verify.message
+FAULTS = [
+    # (B2) without g′: every shape is right, only the numbers can tell.
+    ([Fault(NET, "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])", "(W[l + 1].T @ delta[l + 1])")],
+     {"verify": "sums = (B3)", "entrywise": "= (B1)/(B2)", "recursion-denominator": "product = (B2)",
+      "recursion-numerator": "product = (B2)", "ex1": "δ(2)₂ a(1)₃", "ex2": "= δ(2)_1", "ex3": "from the right δ(L)"}),
+    # (B3) scaled: the matrix form no longer equals the per-entry sums.
+    ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = 1.001 * delta[l] @ a[l - 1].T")],
+     {"verify": "sums = (B3)", "ex1": "row 2 of ∂J/∂W(2)"}),
+    # (B3) in the strict numerator arrangement a δᵀ: not the shape of W.
+    ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = a[l - 1] @ delta[l].T")],
+     {"shapes-backward": "∂J/∂W(1)", "shape-table": "∂J/∂W(1)", "ex4": "∂J/∂W(1)"}),
+    # (B4) summed along the wrong axis: a 1×1 "gradient".
+    ([Fault(NET, "db[l] = delta[l].sum(axis=1, keepdims=True)", "db[l] = delta[l].sum(axis=0, keepdims=True)")],
+     {"shapes-backward": "has the shape of b(", "ex4": "has the shape of b("}),
+    # tanh′ written with z instead of tanh(z): wrong in the loops and in the matrix form alike.
+    ([Fault(ACT, "return 1 - np.tanh(z) ** 2", "return 1 - z ** 2")],
+     {"verify": "vs FD", "entrywise": "vs FD on z", "recursion-denominator": "vs FD", "recursion-numerator": "vs FD"}),
+    # A wrong sign in ∂J/∂a of the squared error: δ(3) of network A changes sign.
+    ([Fault(LOSS, "lambda a, y: a - y,", "lambda a, y: y - a,")], {"ex2": "= ∂J/∂z(2)_1", "ex3": "σ′(z(L))"}),
+    # σ′ = σ: the factor between δ(L) and a(L) − y is no longer σ′.
+    ([Fault(ACT, "return s * (1 - s)", "return s")], {"ex3": "= σ′(z(L))"}),
+    # The table's widths no longer those of the network built from them.
+    ([Fault(GEN, "net.sizes == list(arch.sizes)", "net.sizes == list(arch.sizes)[::-1]")], {"architectures": "widths"}),
+    # The per-entry recursion with W_ik for W_ki (the per-entry form of a forgotten transpose).
+    ([Fault(GEN, "dz[l + 1][k] * W[l + 1][k, i]", "dz[l + 1][k] * W[l + 1][i % W[l + 1].shape[0], k % W[l + 1].shape[1]]")],
+     {"verify": "sums = (B3)", "entrywise": "by Σ_k vs FD"}),
+    # The chain checks of (B2) and (B3) see a missing transpose in the shapes.
+    ([Fault(GEN, "[net.W[l + 1].T.shape, grads.delta[l + 1].shape]", "[net.W[l + 1].shape, grads.delta[l + 1].shape]")],
+     {"shapes-backward": "W(2)ᵀ δ(2)", "shape-table": "W(2)ᵀ δ(2)", "ex4": "W(2)ᵀ δ(2)"}),
+    ([Fault(GEN, "[grads.delta[l].shape, cache.a[l - 1].T.shape]", "[grads.delta[l].shape, cache.a[l - 1].shape]")],
+     {"shapes-backward": "δ(1) a(0)ᵀ", "shape-table": "δ(1) a(0)ᵀ"}),
+    ([Fault(GEN, "[f[1].shape for f in factors]", "[f[1].T.shape for f in factors]")],
+     {"recursion-denominator": "product for layer 2", "recursion-numerator": "product for layer 2"}),
+    ([Fault(GEN, "grads.delta[l], (net.sizes[l], 1))", "grads.delta[l], (net.sizes[l - 1], 1))")],
+     {"shapes-backward": "δ(1) is d_1×1", "shape-table": "δ(1) is d_1×1", "ex4": "δ(1) is d_1×1"}),
+    ([Fault(GEN, "sum(a * (b + 1) for", "sum(a * b for")], {"shape-table": "parameter count"}),
+    ([Fault(GEN, "total == sum(net.W[l].size + net.b[l].size", "total == sum(net.W[l].size")], {"ex4": "one gradient entry"}),
+    # Exercise 3's wrong start, replaced by the right one: the check that the start is wrong must fail.
+    ([Fault(GEN, "delta = a - y  # the wrong start", "delta = grads.delta[L]  # the wrong start")], {"ex3": "from δ(L) = a(L) − y"}),
+]
 
 
-def test_missing_transpose_is_caught(monkeypatch):
-    # δ(l) = (W(l+1) δ(l+1)) ⊙ g'(z(l)): fails on shapes wherever d_l ≠ d_(l+1), on numbers where they are equal.
-    def no_transpose(W, d, gp):
-        return (W @ d) * gp
-
-    monkeypatch.setattr(network, "backward", backward_with(no_transpose))
-    _, _, failures = run_chapter("general_depth")
-    assert {"verify", "entrywise", "shape-table", "shapes-backward", "ex4"} <= failed(failures)
+@pytest.mark.parametrize(("faults", "expected"), FAULTS, ids=[f"fault{i}" for i in range(len(FAULTS))])
+def test_fault_is_caught(faults, expected):
+    caught(faults, expected)
 
 
-def test_wrong_tanh_derivative_is_caught(monkeypatch):
-    tanh = activations.ACTIVATIONS["tanh"]
-    monkeypatch.setitem(activations.ACTIVATIONS, "tanh", dataclasses.replace(tanh, g_prime=lambda z: 1 - z**2))
-    _, _, failures = run_chapter("general_depth")
-    assert {"verify", "entrywise", "recursion-denominator", "ex2"} <= failed(failures)
+@pytest.mark.parametrize(("old", "new", "name"), [
+    ('"sign": -d2[1] * a1[2]', '"sign": d2[1] * a1[2]', "ex1"),
+    ('"transpose": grads.dW[2][:, 1]', '"transpose": grads.dW[2][1]', "ex1"),
+    ('"missing-gprime": total,', '"missing-gprime": total * g_prime,', "ex2"),
+    ('"missing-gprime": a - y,', '"missing-gprime": grads.delta[L],', "ex3"),
+    ('"no-transpose": net.W[3].shape', '"no-transpose": net.W[3].T.shape', "ex4"),
+    ('{"transpose": grads.dW[1].T.shape}', '{"transpose": grads.dW[1].shape}', "ex4"),
+])
+def test_a_mistake_equal_to_the_answer_is_caught(old, new, name):
+    # A listed mistake that gives the right answer could not be told apart from it.
+    caught([Fault(GEN, old, new)], {name: "each usual mistake gives another answer"})
 
 
-def test_output_delta_always_a_minus_y_is_caught(monkeypatch):
-    # The "convention" taken as a law: right for identity + squared error and the two cross-entropy pairs only.
-    def convention(loss_, g, z, a, y):
-        return a - y
-
-    monkeypatch.setattr(losses, "output_delta", convention)
-    monkeypatch.setattr(network, "output_delta", convention)
-    _, _, failures = run_chapter("general_depth")
-    assert {"output-convention", "verify", "ex3"} <= failed(failures)
-    report = next(f for f in failures if f.name == "output-convention").message
-    assert "sigmoid + squared error" in report or "tanh + squared error" in report
-
-
-@pytest.mark.parametrize(
-    ("old", "new"),
-    [
-        ('("sigmoid", "squared_error", False, False)', '("sigmoid", "squared_error", True, False)'),
-        ('("softmax", "softmax_cross_entropy", True, False)', '("softmax", "softmax_cross_entropy", True, True)'),
-        ('("identity", "squared_error", True, True)', '("identity", "squared_error", True, False)'),
-    ],
-)
-def test_wrong_claim_in_the_convention_table_is_caught(tmp_path, old, new):
-    _, _, failures = run_edited(tmp_path, old, new)
-    assert failed(failures) == {"output-convention"}
-
-
-def test_wrong_index_in_the_per_entry_recursion_is_caught(tmp_path):
-    # Σ_k δ_k W_ik instead of Σ_k δ_k W_ki: the per-entry form of a forgotten transpose.
-    _, _, failures = run_edited(tmp_path, "dz[l + 1][k] * W[l + 1][k, i]", "dz[l + 1][k] * W[l + 1][i, k]")
-    assert {"verify", "entrywise"} <= failed(failures)
-
-
-def test_per_entry_weight_gradient_with_swapped_indices_is_caught(tmp_path):
-    # dJ/dW_ij = δ_j a_i: a wrong outer product.
-    _, _, failures = run_edited(tmp_path, "dz[l][i] * a[l - 1][j, 0]", "dz[l][j % d_l] * a[l - 1][i % d_prev, 0]")
-    assert "verify" in failed(failures)
-
-
-def test_reports_name_the_page_line(monkeypatch):
-    monkeypatch.setattr(network, "backward", backward_with(lambda W, d, gp: W.T @ d))
-    _, _, failures = run_chapter("general_depth")
+def test_reports_name_the_page_line():
+    _, _, failures = run_chapter("general_depth", Fault(NET, "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])",
+                                                        "(W[l + 1].T @ delta[l + 1])"))
     report = next(f for f in failures if f.name == "verify").report()
     assert "artifact general_depth/verify failed" in report and "docs/general-depth.md:" in report
-
-
-def test_exercise_1_prints_the_product_of_its_factors():
-    outputs, _, _ = run_chapter("general_depth")
-    m = re.search(r"= (-?\d+\.\d+) \\times (-?\d+\.\d+) = (-?\d+\.\d+)\.", outputs["ex1"])
-    assert m, outputs["ex1"]
-    d, a, answer = (float(t) for t in m.groups())
-    assert answer == pytest.approx(d * a, abs=1e-4)

@@ -110,6 +110,27 @@ def _relu_prime(z: Array) -> Array:
     return np.asarray(z > 0, dtype=np.result_type(z, np.float32))
 
 
+def leaky_relu(slope: float = 0.01) -> Activation:
+    """Leaky ReLU with the given slope for z < 0 (PyTorch's ``negative_slope``, default 0.01).
+
+    g(z) = z for z > 0 and slope * z otherwise.  Like ReLU it has a kink at 0, where the
+    left derivative is ``slope`` and the right one is 1; we choose g'(0) := slope, the same
+    strict ``z > 0`` test as ReLU (slope 0 gives ReLU's derivative exactly).
+    """
+    slope = float(slope)
+    if not np.isfinite(slope):
+        raise ValueError(f"the slope of a leaky ReLU must be a finite number, got {slope!r}")
+
+    def g(z: Array) -> Array:
+        return np.where(z > 0, z, slope * z).astype(np.result_type(z, np.float32))
+
+    def g_prime(z: Array) -> Array:
+        return np.where(z > 0, 1.0, slope).astype(np.result_type(z, np.float32))  # g'(0) := slope
+
+    name = "leaky_relu" if slope == 0.01 else f"leaky_relu({slope:g})"
+    return Activation(name, g, g_prime, elementwise=True)
+
+
 def _softmax(z: Array) -> Array:
     # Subtracting each column's max leaves softmax unchanged (it cancels
     # between numerator and denominator) and keeps exp() from overflowing.
@@ -128,7 +149,7 @@ tanh = Activation("tanh", _tanh, _tanh_prime, elementwise=True)
 relu = Activation("relu", _relu, _relu_prime, elementwise=True)
 softmax = Activation("softmax", _softmax, None, elementwise=False, full_jacobian=_softmax_jacobian)
 
-ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (identity, sigmoid, tanh, relu, softmax)}
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (identity, sigmoid, tanh, relu, leaky_relu(), softmax)}
 
 
 def activation(name: str | Activation) -> Activation:
