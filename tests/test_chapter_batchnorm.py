@@ -77,7 +77,8 @@ FAULTS = [
     # The page's derivation, each step made false in the generator.
     ([Fault(GEN, "-0.5 * s**3 * g[\"s\"]", "-0.5 * s**2 * g[\"s\"]")], {"steps": "∂J/∂σ² = −½ s³ ⊙ ∂J/∂s"}),
     ([Fault(GEN, "-0.5 * s**2 * gamma * dgamma_", "-0.5 * s * gamma * dgamma_")], {"steps": "∂J/∂σ² = −½ s² ⊙ γ ⊙ ∂J/∂γ"}),
-    ([Fault(GEN, "g[\"Xc\"] + g[\"mu\"] / m, tol=EXACT", "g[\"Xc\"] + g[\"mu\"], tol=EXACT")], {"steps": "∂J/∂X = ∂J/∂Xc + (1/m)(∂J/∂μ)1ᵀ"}),
+    ([Fault(GEN, "g[\"Xc\"] + g[\"mu\"] / m, tol=EXACT", "g[\"Xc\"] + g[\"mu\"], tol=EXACT")],
+     {"steps": "∂J/∂X = ∂J/∂Xc + (1/m)(∂J/∂μ)1ᵀ"}),
     ([Fault(GEN, "bracket = dY - dbeta @ ones.T / m -", "bracket = dY + dbeta @ ones.T / m -")], {"answer": "(BN3) as diag(γ ⊙ s)"}),
     ([Fault(GEN, '("∂J/∂β", (d, 1)), ("1ᵀ", (1, m))]', '("∂J/∂β", (d, 1)), ("1ᵀ", (m, 1))]')], {"answer": "∂J/∂β 1ᵀ"}),
     ([Fault(GEN, '[("1ᵀ", (1, m)), ("dY", (m, d))]', '[("1ᵀ", (1, m)), ("dY", (d, m))]')], {"rows": "rows: (∂J/∂β)ᵀ"}),
