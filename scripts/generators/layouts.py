@@ -104,7 +104,8 @@ def chain_artifact(ctx, layout: str) -> str:
         ctx.check.close(f"{k} factors from the loss end = δ({l})", part, turn(grads.delta[l]), tol=1e-12)
     ctx.check.raises("the factors in the other order", lambda: multiply(factors[::-1]), ShapeError)
     shapes = " ".join(rf"\underbrace{{{f.tex}}}_{{{tex_shape(f.shape)}}}" for f in factors)
-    return display(rf"\underbrace{{\frac{{\partial J}}{{\partial x}}}}_{{{tex_shape(product.shape)}}} = {shapes} = {tex_matrix(product)}")
+    lhs = rf"\underbrace{{\frac{{\partial J}}{{\partial x}}}}_{{{tex_shape(product.shape)}}}"
+    return display(rf"\begin{{aligned}} {lhs} &= {shapes} \\ &= {tex_matrix(product)} \end{{aligned}}")
 
 
 @artifact("chain-numerator")
