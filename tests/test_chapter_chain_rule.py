@@ -2,164 +2,141 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-import backprop.activations as activations
-import backprop.jacobians as jacobians
-import backprop.network as network
-import book.figures as figures
-from chapter_tools import failed, run_chapter
+from chapter_tools import Fault, run_chapter
 
 NS = "chain_rule"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "chain-rule.md"
-ARTIFACTS = {
-    "steps", "order-numerator", "order-denominator", "diag", "hadamard", "softmax",
-    "tensor", "tensor-entries", "vjp", "vjp-numerator",
-    "square-net", "wrong-transpose", "outer-orientation",
-    "ex1", "ex2", "ex3", "ex4",
-}
-
-
-@pytest.fixture
-def quick(monkeypatch):
-    """Injection tests look at checks, not pictures: skip the (slow) matplotlib heatmaps."""
-    monkeypatch.setattr(figures, "matrix_heatmap", lambda M, **kw: "<svg></svg>\n")
-
-
-def replace_activation(monkeypatch, name: str, **changes) -> None:
-    act = activations.ACTIVATIONS[name]
-    monkeypatch.setitem(activations.ACTIVATIONS, name, dataclasses.replace(act, **changes))
-
-
-def backward_with(*, transpose: bool = True, outer: str = "delta a^T"):
-    """The reference backward pass with one formula swapped, for injection."""
-
-    def backward(net, cache, y, reduction="sum"):
-        W, g, L = net.W, net.g, net.L
-        z, a = cache.z, cache.a
-        delta, dW, db = [None] * (L + 1), [None] * (L + 1), [None] * (L + 1)
-        delta[L] = network.output_delta(net.loss, g[L], z[L], a[L], y)  # (B1)
-        for l in range(L, 0, -1):
-            if l < L:
-                W_next = W[l + 1].T if transpose else W[l + 1]
-                delta[l] = (W_next @ delta[l + 1]) * g[l].prime(z[l])  # (B2), or without its transpose
-            dW[l] = delta[l] @ a[l - 1].T if outer == "delta a^T" else a[l - 1] @ delta[l].T  # (B3), or turned round
-            db[l] = delta[l].sum(axis=1, keepdims=True)  # (B4)
-        return network.Grads(dW=dW, db=db, delta=delta)
-
-    return backward
-
-
-# --- the chapter as written ------------------------------------------------
+ARTIFACTS = {"steps", "diag", "hadamard", "softmax", "tensor", "vjp", "square-net", "wrong-transpose",
+             "outer-orientation", "ex1", "ex2", "ex3", "ex4"}
+NET, GEN, ACT, JAC, LOSS = ("backprop/network.py", "generators/chain_rule.py", "backprop/activations.py",
+                            "backprop/jacobians.py", "backprop/losses.py")
+NO_GPRIME_B2 = Fault(NET, "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])", "(W[l + 1].T @ delta[l + 1])")
+SIGMOID_PRIME_IS_SIGMOID = Fault(ACT, "return s * (1 - s)", "return s")
+B1_DOUBLED = Fault(LOSS, "return L.grad(a, y) * g.prime(z)", "return 2 * L.grad(a, y) * g.prime(z)")
+DENSE_TENSOR = Fault(JAC, 'np.einsum("ki,j->kij", np.eye(d_l),', 'np.einsum("ki,j->kij", np.ones((d_l, d_l)),')
+SQUARE_W2_SYMMETRIC = Fault(GEN, "    b1, b2 = (", "    W2 = W2 + W2.T\n    b1, b2 = (")
+SOFTMAX_AS_DIAGONAL = Fault(ACT, "return np.diagflat(p) - p @ p.T", "return np.diagflat(p * (1 - p))")
 
 
 def test_chapter_builds_clean_and_the_page_uses_all_of_it():
     outputs, values, failures = run_chapter(NS)
     assert not failures, [f.report() for f in failures]
     assert outputs.keys() == ARTIFACTS
-    for name, text in outputs.items():
-        assert "checks passed" in text, name
-    assert outputs["diag"].count("<svg") == 2 and outputs["softmax"].count("<svg") == 1  # the heatmaps
+    assert outputs["diag"].count("<svg") == 1 and outputs["softmax"].count("<svg") == 1  # the heatmaps
     text = PAGE.read_text(encoding="utf-8")
-    included = set(re.findall(r'^\s*--8<-- "chain_rule/([a-z0-9_-]+)\.md"\s*$', text, flags=re.M))
-    assert included == ARTIFACTS
-    for key in re.findall(r"\[\[val:([a-z0-9_.]+)\]\]", text):
+    assert set(re.findall(r'^\s*--8<-- "chain_rule/([a-z0-9_-]+)\.md"\s*$', text, flags=re.M)) == ARTIFACTS
+    for key in re.findall(r"\[\[(?:val|shape|answer):(chain_rule\.[A-Za-z0-9_]+)", text):
         assert key in values, key
+    assert len(re.findall(r"\[\[answer:", text)) >= 3
 
 
 def test_page_rules():
     text = PAGE.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    for line in lines:
-        if line.startswith("#"):
-            assert "\\(" not in line and "$" not in line, f"math in a heading: {line}"
-    # No typed decimals in tables or formulas (footnotes may cite an arXiv number).
-    math = re.findall(r"\\\((.*?)\\\)|\$\$(.*?)\$\$", text, flags=re.S)
-    for inline, block in math:
-        assert not re.search(r"\d\.\d", inline + block), inline + block
-    for line in lines:
-        if line.lstrip().startswith("|"):
-            assert not re.search(r"\d\.\d", line), line
-    assert '!!! success "Shape check"' in text
-    assert '=== "Denominator layout"' in text and '=== "Numerator layout"' in text
-    assert 2 <= len(re.findall(r'^!!! question "Exercise \d"', text, flags=re.M)) <= 4
-    assert "\\tag{B2 with the diagonal Jacobian}" in text and "\\tag{B3 for the loss L}" in text
-    assert "(loss-pairs.md)" in text
+    assert text.index('!!! abstract "') < text.index("\n## ")  # the answer first
+    # the book's numbering and loss: a(0) = x, W(2) is the 2-3-2 output layer, J
+    assert "a^{(0)}" in text and "W^{(3)}" not in text and "\\partial L" not in text and "a^{(3)}" not in text
+    # the transposed arrangement of ∂J/∂W only in the aside, and the shape-check table gives W's shape twice
+    aside = text.index('!!! note "Aside: strict numerator layout"')
+    assert "transpose it" not in text.lower() and text.index("[[shape:chain_rule.strict]]") > aside
+    assert re.search(r"\\partial J/\\partial W\^\{\(l\)\}\\\) \| \\\(d_l \\times d_\{l-1\}\\\): .* \| \\\(d_l \\times d_\{l-1\}\\\):", text)
+    assert "d_{l-1} \\times d_l\\): \\(a" not in text
+    # recurring results are cited, not recomputed: δ and ∂J/∂W of the 2-3-2 network come from net232
+    for key in ("net232.delta1", "net232.delta2", "net232.dW2"):
+        assert f"[[val:{key}" in text, key
+    assert '--8<-- "includes/equations.md:B3"' in text and "\\tag{" not in text
+    assert '!!! success "Shape check"' in text and "(loss-pairs.md)" in text
+    assert "layouts.md#why-the-chain-rule-flips-its-order" in text  # the five-factor chain lives in Layouts
 
 
-# --- wrong formulas are caught ----------------------------------------------
+FAULTS = {
+    "dz/da = Wᵀ": ([Fault(JAC, "return np.asarray(W)", "return np.asarray(W).T")], "steps", "∂z(1)/∂x = W(1)"),
+    "σ′ = σ": ([SIGMOID_PRIME_IS_SIGMOID], "steps", "∂a(1)/∂z(1)"),
+    "loss derivative sign": ([Fault(LOSS, "lambda a, y: a - y,", "lambda a, y: y - a,")], "steps", "∂J/∂a(2)"),
+    "Jacobian reversed": ([Fault(ACT, "return np.diag(self.prime(z)[:, 0])", "return np.diag(self.prime(z)[::-1, 0])")],
+                          "diag", "da_dz(sigmoid) = diag(σ′(z(1)))"),
+    "σ mixes entries": ([Fault(ACT, "e = np.exp(-np.abs(z))", "z = z + 0.5 * np.roll(z, 1, axis=0)\n    e = np.exp(-np.abs(z))")],
+                        "diag", "σ's Jacobian is diagonal"),
+    "σ′ = σ, diagonal": ([SIGMOID_PRIME_IS_SIGMOID], "diag", "its diagonal = σ′(z(1))"),
+    "⊙ with a row": ([Fault(GEN, "D @ v, s * v, tol=1e-15", "D @ v, s.T * v, tol=1e-15")], "hadamard", "diag(σ′(z)) v = σ′(z) ⊙ v"),
+    "diag chain": ([Fault(GEN, "[D.shape, v.shape], (3, 1)", "[D.shape, v.T.shape], (3, 1)")], "hadamard", "diag(σ′(z(1))) v"),
+    "B2 without g′": ([NO_GPRIME_B2], "hadamard", "= backward pass"),
+    "σ′ = σ, hadamard": ([SIGMOID_PRIME_IS_SIGMOID], "hadamard", "δ(1) = ∂J/∂z(1)"),
+    "softmax Jacobian diagonal": ([SOFTMAX_AS_DIAGONAL], "softmax", "diag(p) − p pᵀ"),
+    "softmax is a sigmoid": ([SOFTMAX_AS_DIAGONAL,
+                              Fault(ACT, "return e / np.sum(e, axis=0, keepdims=True)", "return 1 / (1 + np.exp(-z))")],
+                             "softmax", "Jᵀv ≠ p ⊙ (1 − p) ⊙ v"),
+    "softmax is a tanh": ([Fault(ACT, "return np.diagflat(p) - p @ p.T", "return np.diagflat(1 - p * p)"),
+                           Fault(ACT, "return e / np.sum(e, axis=0, keepdims=True)", "return np.tanh(z)")], "softmax", "not diagonal"),
+    "tensor axes swapped": ([Fault(JAC, '"ki,j->kij"', '"ki,j->kji"')], "tensor", "d_l × d_l × d_(l−1)"),
+    "dense tensor": ([DENSE_TENSOR], "tensor", "every entry"),
+    "page rule dense": ([Fault(GEN, 'rule = np.einsum("ki,j->kij", np.eye(d_l)', 'rule = np.einsum("ki,j->kij", np.ones((d_l, d_l))')],
+                        "tensor", "T[k, i, j] = [k = i] a(1)_j"),
+    "count of non-zeros": ([Fault(GEN, "nonzero = int(np.count_nonzero(T))", "nonzero = int(T.size)")], "tensor", "d_l · d_(l−1) non-zero"),
+    "contraction transposed": ([Fault(JAC, 'np.einsum("k,kij->ij"', 'np.einsum("k,kij->ji"')], "vjp", "denominator layout"),
+    "contraction ignores δ": ([Fault(JAC, 'return np.einsum("k,kij->ij", np.asarray(dJ_dz_row).ravel(), T)', "return T.sum(axis=0)")],
+                              "vjp", "= Σ_k written out"),
+    "dense tensor, contraction": ([DENSE_TENSOR], "vjp", "Σ_k δ_k ∂z_k/∂W = δ(2) a(1)ᵀ"),
+    "dW doubled": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = 2 * delta[l] @ a[l - 1].T")], "vjp", "= backward pass"),
+    "B1 doubled": ([B1_DOUBLED], "vjp", "∂J/∂W(2)"),
+    "strict arrangement not transposed": ([Fault(GEN, "strict = a1 @ d2.T", "strict = d2 @ a1.T")], "vjp", "aside: a(1) δ(2)ᵀ"),
+    "W(2) symmetric": ([SQUARE_W2_SYMMETRIC], "square-net", "W(2) far from symmetric"),
+    "wrong product does not chain": ([Fault(GEN, "[W2.shape, d2.shape], (3, 1)", "[W2.shape, d2.T.shape], (3, 1)")],
+                                     "wrong-transpose", "wrong: W(2) δ(2) chains"),
+    "B2 without g′, square": ([NO_GPRIME_B2], "wrong-transpose", "right: (W(2)ᵀ δ(2)) ⊙ σ′(z(1))"),
+    "W(2) symmetric, trap 1": ([SQUARE_W2_SYMMETRIC], "wrong-transpose", "wrong: (W(2) δ(2)) ⊙ σ′(z(1))"),
+    "wrong one without a sign flip": ([Fault(GEN, "(net.W[2] @ grads.delta[2]) * sigma.prime(cache.z[1])", "2 * grads.delta[1]")],
+                                      "wrong-transpose", "the wrong one flips a sign"),
+    "dW turned round": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = a[l - 1] @ delta[l].T")],
+                        "outer-orientation", "backward pass: δ(2) a(1)ᵀ"),
+    "outer product chain": ([Fault(GEN, "[a1.shape, d2.T.shape], W2.shape", "[a1.T.shape, d2.T.shape], W2.shape")],
+                            "outer-orientation", "wrong: a(1) δ(2)ᵀ chains"),
+    "inner product is a matrix": ([Fault(GEN, "inner = grads.dW[2], a1 @ d2.T, a1.T @ d2", "inner = grads.dW[2], a1 @ d2.T, d2 @ a1.T")],
+                                  "outer-orientation", "a(1)ᵀ δ(2) is 1×1"),
+    "B1 doubled, square": ([B1_DOUBLED], "outer-orientation", "right: δ(2) a(1)ᵀ"),
+    "wrong is right": ([Fault(GEN, "inner = grads.dW[2], a1 @ d2.T, a1.T @ d2", "inner = grads.dW[2], d2 @ a1.T, a1.T @ d2")],
+                       "outer-orientation", "wrong: a(1) δ(2)ᵀ"),
+    "diagonal reversed": ([Fault(GEN, "np.diag(wrong), np.diag(right)", "np.diag(wrong)[::-1], np.diag(right)")],
+                          "outer-orientation", "equal on the diagonal"),
+    "off-diagonal compared with itself": ([Fault(GEN, "zip(off_diagonal(wrong),", "zip(off_diagonal(right),")],
+                                          "outer-orientation", "off the diagonal: all differ"),
+    "tensor reads a reversed": ([Fault(JAC, "_column(a_prev)[:, 0])", "_column(a_prev)[::-1, 0])")], "ex1", "∂z(2)_2/∂W(2)_23 = a(1)_3"),
+    "dense tensor, exercise": ([DENSE_TENSOR], "ex1", "∂z(2)_1/∂W(2)_23 = 0"),
+    "B1 doubled, exercise": ([B1_DOUBLED], "ex1", "∂J/∂W(2)_23 = δ(2)_2 a(1)_3"),
+    "index mistake is the answer": ([Fault(GEN, '"input-index": a1[1, 0]', '"input-index": a1[2, 0]')], "ex1", "answer ex1_on"),
+    "dense tensor, count": ([DENSE_TENSOR], "ex2", "2×3: d_l d_(l−1) non-zero"),
+    "dense mistake is the answer": ([Fault(GEN, '"dense-tensor": t.size', '"dense-tensor": n')], "ex2", "answer ex2_small"),
+    "tanh′ = 1 − tanh": ([Fault(ACT, "return 1 - np.tanh(z) ** 2", "return 1 - np.tanh(z)")], "ex3", "da_dz(tanh)"),
+    "tanh mixes entries": ([Fault(ACT, "return np.tanh(z)\n", "return np.tanh(z + 0.5 * np.roll(z, 1, axis=0))\n")], "ex3", "diagonal"),
+    "tanh scaled": ([Fault(ACT, "return np.tanh(z)\n", "return 1.01 * np.tanh(z)\n")], "ex3", "against finite differences"),
+    "⊙ with a row, tanh": ([Fault(GEN, "J @ v, tp * v, tol", "J @ v, tp.T * v, tol")], "ex3", "diag(tanh′(z)) v = tanh′(z) ⊙ v"),
+    "missing-g′ mistake is the answer": ([Fault(GEN, '"missing-gprime": v,', '"missing-gprime": tp * v,')], "ex3", "answer ex3_ans"),
+    "wrong gradient chain": ([Fault(GEN, "[wrong.shape, cache.a[0].T.shape]", "[wrong.shape, cache.a[0].shape]")],
+                             "ex4", "wrong ∂J/∂W(1) is 3×3"),
+    "B2 without g′, exercise": ([NO_GPRIME_B2], "ex4", "right ∂J/∂W(1)"),
+    "W(2) symmetric, exercise": ([SQUARE_W2_SYMMETRIC], "ex4", "wrong ∂J/∂W(1)"),
+    "entry (1, 1) from the right one": ([Fault(GEN, "err11 = abs(dW_wrong[0, 0] - fd[0, 0])", "err11 = abs(dW_right[0, 0] - fd[0, 0])")],
+                                        "ex4", "entry (1, 1) is wrong"),
+    "transpose mistake is the answer": ([Fault(GEN, '"no-transpose": dW_wrong[0, 0]', '"no-transpose": dW_right[0, 0]')],
+                                        "ex4", "answer ex4_right"),
+}
 
 
-def test_wrong_sigmoid_derivative_is_caught(monkeypatch, quick):
-    # σ'(z) written as σ(z): every shape stays right.
-    replace_activation(monkeypatch, "sigmoid", g_prime=lambda z: 1.0 / (1.0 + np.exp(-z)))
-    _, _, failures = run_chapter(NS)
-    assert {"steps", "diag", "hadamard", "order-numerator", "order-denominator", "wrong-transpose"} <= failed(failures)
-
-
-def test_an_activation_that_mixes_entries_is_not_diagonal(monkeypatch, quick):
-    # g_i depends on z_(i+1) too: the finite-difference Jacobian gets off-diagonal entries.
-    sig = activations.ACTIVATIONS["sigmoid"]
-    replace_activation(monkeypatch, "sigmoid", g=lambda z: sig.g(z + 0.5 * np.roll(z, 1, axis=0)))
-    _, _, failures = run_chapter(NS)
-    diag = next(f for f in failures if f.name == "diag")
-    assert "is diagonal" in diag.message and "off-diagonal" in diag.message
-
-
-def test_wrong_tanh_derivative_is_caught(monkeypatch, quick):
-    replace_activation(monkeypatch, "tanh", g_prime=lambda z: 1 - np.tanh(z))
-    _, _, failures = run_chapter(NS)
-    assert "ex3" in failed(failures)
-
-
-def test_softmax_treated_as_elementwise_is_caught(monkeypatch, quick):
-    # Keeping only the diagonal p(1 - p) of the softmax Jacobian.
-    p = activations.softmax
-    replace_activation(monkeypatch, "softmax", full_jacobian=lambda z: np.diagflat(p(z) * (1 - p(z))))
-    _, _, failures = run_chapter(NS)
-    assert "softmax" in failed(failures)
-
-
-def test_dense_dz_dW_is_caught(monkeypatch, quick):
-    # Every slice holding a^T in every row: the right shape, far too many non-zeros.
-    def dense(W, a_prev):
-        d_l = np.shape(W)[0]
-        return np.einsum("ki,j->kij", np.ones((d_l, d_l)), np.asarray(a_prev)[:, 0])
-
-    monkeypatch.setattr(jacobians, "dz_dW", dense)
-    _, _, failures = run_chapter(NS)
-    assert {"tensor", "tensor-entries", "vjp", "ex1", "ex2"} <= failed(failures)
-
-
-def test_contraction_that_ignores_delta_is_caught(monkeypatch, quick):
-    monkeypatch.setattr(jacobians, "contract_weight_gradient", lambda d, T: T.sum(axis=0))
-    _, _, failures = run_chapter(NS)
-    assert "vjp" in failed(failures)
-
-
-def test_backward_without_transpose_is_caught(monkeypatch, quick):
-    monkeypatch.setattr(network, "backward", backward_with(transpose=False))
-    _, _, failures = run_chapter(NS)
-    # On 2-3-2 the shapes refuse (an exception); on 3-3-3 only the numbers can tell.
-    assert {"hadamard", "order-numerator", "wrong-transpose", "ex4"} <= failed(failures)
-    square = next(f for f in failures if f.name == "wrong-transpose")
-    assert "exceeds tolerance" in square.message or "expected a difference" in square.message
-
-
-def test_outer_product_turned_round_is_caught(monkeypatch, quick):
-    monkeypatch.setattr(network, "backward", backward_with(outer="a delta^T"))
-    _, _, failures = run_chapter(NS)
-    assert "outer-orientation" in failed(failures)
+@pytest.mark.parametrize("case", FAULTS, ids=list(FAULTS))
+def test_each_check_catches_its_fault(case):
+    faults, artifact, label = FAULTS[case]
+    _, _, failures = run_chapter(NS, *faults)
+    messages = [f.message for f in failures if f.name == artifact]
+    assert messages, f"{artifact} did not fail; failed: {sorted({f.name for f in failures})}"
+    assert any(f"check '{label}" in m for m in messages), messages
 
 
 @pytest.mark.parametrize("artifact", ["wrong-transpose", "diag"])
-def test_reports_name_the_page_line(artifact, monkeypatch, quick):
-    replace_activation(monkeypatch, "sigmoid", g_prime=lambda z: np.ones_like(z))
-    _, _, failures = run_chapter(NS)
+def test_reports_name_the_page_line(artifact):
+    _, _, failures = run_chapter(NS, Fault(ACT, "return s * (1 - s)", "return np.ones_like(s)"))
     report = next(f for f in failures if f.name == artifact).report()
     assert f"artifact chain_rule/{artifact} failed" in report and "docs/chain-rule.md:" in report

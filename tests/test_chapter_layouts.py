@@ -1,98 +1,106 @@
-"""The layouts chapter's checks catch wrong layouts, wrong identities and a wrong chain order."""
+"""The layouts chapter's checks catch wrong layouts, wrong identities and a wrong chain order; its page keeps one rule."""
 
-import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
-import backprop
-import backprop.activations as activations
-from book.artifacts import GENERATORS
-from chapter_tools import failed, run_chapter, run_generator
-from chapter_tools import run_edited as _run_edited
+from chapter_tools import Fault, run_chapter
 
+NS = "layouts"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "layouts.md"
-ARTIFACTS = {"kinds", "chain-numerator", "chain-denominator", "transpose", "wx-numerator", "wx-denominator",
-             "identities", "book-choice", "ex1", "ex2", "ex3"}
+ARTIFACTS = {"kinds", "orders", "chain-numerator", "chain-denominator", "transpose", "wx-numerator", "wx-denominator",
+             "identities", "ex1", "ex2", "ex3", "ex4"}
+NET, GEN, ACT, JAC = "backprop/network.py", "generators/layouts.py", "backprop/activations.py", "backprop/jacobians.py"
+NO_DENOMINATOR = Fault(JAC, 'becomes a column).  Vector-by-vector: the Jacobian is transposed.\n    """\n    x = np.asarray(x)',
+                       'becomes a column).  Vector-by-vector: the Jacobian is transposed.\n    """\n    x = np.asarray(x).T')
+NO_NUMERATOR = Fault(JAC, 'we cannot detect.\n    """\n    x = np.asarray(x)', 'we cannot detect.\n    """\n    x = np.asarray(x).T')
+JACOBIAN_TRANSPOSED = Fault("backprop/gradcheck.py", "for i in range(m)])", "for i in range(m)]).T")
+NO_GPRIME_B2 = Fault(NET, "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])", "(W[l + 1].T @ delta[l + 1])")
 
 
-def run_edited(tmp_path, old, new):
-    return _run_edited("layouts", tmp_path, old, new)
-
-
-def test_chapter_builds_clean():
-    outputs, values, failures = run_chapter("layouts")
+def test_chapter_builds_clean_and_the_page_uses_all_of_it():
+    outputs, values, failures = run_chapter(NS)
     assert not failures, [f.report() for f in failures]
-    assert ARTIFACTS <= outputs.keys()
-    for name in ARTIFACTS:
-        assert "checks passed" in outputs[name], name
-    assert "layouts.ex1_t" in values
-
-
-def test_page_includes_every_artifact_in_tabs_and_types_no_decimals():
+    assert outputs.keys() == ARTIFACTS
     text = PAGE.read_text(encoding="utf-8")
-    for name in ARTIFACTS:
-        assert f'--8<-- "layouts/{name}.md"' in text, name
+    assert set(re.findall(r'^\s*--8<-- "layouts/([a-z0-9-]+)\.md"', text, re.M)) == ARTIFACTS
+    for key in re.findall(r"\[\[(?:val|shape|answer):(layouts\.[A-Za-z0-9_]+)", text):
+        assert key in values, key
+    assert len(re.findall(r"\[\[answer:", text)) >= 3
+
+
+def test_page_keeps_one_rule_and_leaves_room_for_the_explorer():
+    text = PAGE.read_text(encoding="utf-8")
+    assert text.index('!!! abstract "') < text.index("\n## ")
+    assert "## Four kinds of derivative, two layouts" in text and "Three kinds" not in text
+    # the transposed arrangement of a derivative by a matrix is named only in the aside
+    aside = text.index('!!! note "Aside: strict numerator layout"')
+    for strict in ("[[shape:layouts.sm_strict]]", "a^{(0)} \\delta^{(1)\\top}"):
+        assert text.index(strict) > aside, strict
     for layout in ("numerator", "denominator"):
         assert f'    --8<-- "layouts/chain-{layout}.md"' in text  # inside a content tab
-        assert f'    --8<-- "layouts/wx-{layout}.md"' in text
-    assert text.count('=== "Denominator layout"') == text.count('=== "Numerator layout"') >= 3
+    assert re.search(r"^## Try it\n\n(?:[^\n]+\n)+\n<!-- shape-explorer -->$", text, re.M)
+    assert text.count("<!-- shape-explorer -->") == 1
     assert '!!! success "Shape check"' in text
-    assert not re.search(r"(?<![\w.])\d+\.\d+", text), "a decimal number is typed into the page"
 
 
-@pytest.mark.parametrize(
-    ("old", "new"),
-    [
-        # the two layouts of a derivative by a matrix swapped
-        ('den=(r"u x^\\top", u @ x.T)', 'den=(r"u x^\\top", x @ u.T)'),
-        # 2Ax, true only for a symmetric A
-        ('den=(r"(A + A^\\top)\\, x", (A + A.T) @ x)', 'den=(r"(A + A^\\top)\\, x", 2 * A @ x)'),
-        # d tr(BX)/dX claimed to be B in denominator layout
-        ('den=(r"B^\\top", B.T)', 'den=(r"B^\\top", B)'),
-        # finite differences arranged the wrong way round
-        ("return partials, to_denominator(partials)", "return to_denominator(partials), partials"),
-    ],
-)
-def test_wrong_identity_is_caught(tmp_path, old, new):
-    _, _, failures = run_edited(tmp_path, old, new)
-    assert "identities" in failed(failures)
+FAULTS = {
+    "dW transposed": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = a[l - 1] @ delta[l].T")], "kinds", "sm, numerator"),
+    "dW doubled": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = 2 * delta[l] @ a[l - 1].T")], "kinds", "sm: δ(1) a(0)ᵀ"),
+    "no numerator transpose": ([NO_NUMERATOR], "kinds", "aside: strict numerator"),
+    "sigmoid′ = sigmoid": ([Fault(ACT, "return s * (1 - s)", "return s")], "kinds", "vv, numerator"),
+    "no denominator transpose": ([NO_DENOMINATOR], "kinds", "vv, denominator"),
+    "loss of z doubled": ([Fault("backprop/gradcheck.py", "return J_loss.value(a, y)", "return 2 * J_loss.value(a, y)")],
+                          "kinds", "sv, numerator"),
+    "wrong column of W": ([Fault(GEN, "W[1][:, [0]], W[1][:, [0]].T", "W[1][:, [1]], W[1][:, [0]].T")], "kinds", "vs, numerator"),
+    "dz/da not W": ([Fault(JAC, "return np.asarray(W)", "return np.asarray(W).T")], "orders", "numerator"),
+    "chain with σ = σ′": ([Fault(ACT, "return s * (1 - s)", "return s")], "chain-numerator", "∂J/∂x, numerator layout"),
+    "B1 doubled": ([Fault("backprop/losses.py", "return L.grad(a, y) * g.prime(z)", "return 2 * L.grad(a, y) * g.prime(z)")],
+                   "chain-denominator", "2 factors from the loss end = δ(2)"),
+    "B2 without g′, chain": ([NO_GPRIME_B2], "chain-denominator", "4 factors from the loss end = δ(1)"),
+    "either order chains": ([Fault(GEN, "lambda: multiply(factors[::-1])", "lambda: multiply(factors)")],
+                            "chain-numerator", "the factors in the other order"),
+    "factors not transposed": ([NO_DENOMINATOR], "transpose", "factor 1ᵀ = factor 5"),
+    "not transposed, not reversed": ([Fault(GEN, "same_order = [Factor(f.name, f.tex, f.value.T) for f in num_factors]",
+                                            "same_order = list(num_factors)")], "transpose", "transposed, not reversed"),
+    "one pair chains": ([Fault(GEN, "same_order = [Factor(f.name, f.tex, f.value.T) for f in num_factors]",
+                               "same_order = [Factor(f.name, f.tex, f.value.T) for f in num_factors[:-1]] + num_factors[-1:]")],
+                        "transpose", "no neighbouring pair chains"),
+    "Jacobian transposed": ([JACOBIAN_TRANSPOSED], "wx-numerator", "∂z(1)/∂x, numerator layout"),
+    "denominator not transposed": ([NO_DENOMINATOR], "wx-denominator", "∂z(1)/∂x, denominator layout"),
+    "layouts swapped": ([Fault(GEN, "return num(partials), partials", "return partials, num(partials)")],
+                        "identities", "identity 1, numerator"),
+    "2Ax": ([Fault(GEN, "x.T @ (A + A.T), (A + A.T) @ x)", "x.T @ (A + A.T), 2 * A @ x)")], "identities", "identity 3, denominator"),
+    "strict numerator as u xᵀ": ([Fault(GEN, "x @ u.T, u @ x.T)", "u @ x.T, u @ x.T)")], "identities", "identity 6, strict numerator"),
+    "tr(BX) by X is B": ([Fault(GEN, "B, B.T),", "B, B),")], "identities", "identity 7, denominator"),
+    "A symmetric": ([Fault(GEN, "    dt = np.diag(tanh.prime(x)[:, 0])", "    A = A + A.T\n    dt = np.diag(tanh.prime(x)[:, 0])")],
+                    "identities", "2Ax ≠ (A + Aᵀ)x"),
+    "residual sign": ([Fault(GEN, "r = W @ x - t", "r = t - W @ x")], "ex1", "denominator: Wᵀ(Wx − t)"),
+    "row not transposed": ([NO_NUMERATOR], "ex1", "numerator: (Wx − t)ᵀ W"),
+    "exercise chain": ([Fault(GEN, "[W.T.shape, r.shape]", "[W.shape, r.shape]")], "ex1", "Wᵀ r"),
+    "sign mistake is the answer": ([Fault(GEN, '"sign": -(W.T @ r)', '"sign": W.T @ r')], "ex1", "answer ex1_den"),
+    "B2 without g′, exercise": ([NO_GPRIME_B2], "ex2", "u xᵀ = δ(1) a(0)ᵀ"),
+    "strict is not the transpose": ([Fault(GEN, "strict = cache.a[0] @ grads.delta[1].T", "strict = grads.delta[1] @ cache.a[0].T")],
+                                    "ex2", "strict numerator: x uᵀ"),
+    "dW transposed, exercise": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = a[l - 1] @ delta[l].T")],
+                                "ex2", "answer ex2_dw1"),
+    "M c as the gradient": ([Fault(GEN, "M.T @ c, grad)", "M @ c, grad)")], "ex3", "∂J/∂x = Mᵀc"),
+    "M c chain": ([Fault(GEN, "[M.shape, c.shape], (3, 1)", "[M.shape, c.T.shape], (3, 1)")], "ex3", "M c: the shapes chain"),
+    "M symmetric": ([Fault(GEN, "    grad = fd(lambda t: (c.T @ M @ t).item(), v)",
+                          "    M = M + M.T\n    grad = fd(lambda t: (c.T @ M @ t).item(), v)")], "ex3", "M c is not the gradient"),
+    "no-transpose mistake is the answer": ([Fault(GEN, '"no-transpose": M @ c', '"no-transpose": M.T @ c')],
+                                           "ex3", "answer ex3_grad"),
+    "Jacobian transposed, exercise": ([JACOBIAN_TRANSPOSED], "ex4", "∂y/∂x = diag(1 − y²) A"),
+    "gradient row not transposed": ([NO_NUMERATOR], "ex4", "∂J/∂x = 1ᵀ ∂y/∂x"),
+    "shape mistake is the answer": ([Fault(GEN, '"transpose": P.shape', '"transpose": den(P).shape')], "ex4", "answer ex4_dydx"),
+}
 
 
-def test_square_identity_with_transpose_forgotten_is_caught(tmp_path):
-    # For a square matrix the shapes cannot tell W from Wᵀ; the numbers must.
-    source = (GENERATORS / "layouts.py").read_text(encoding="utf-8")
-    square = source.replace("u=rng.standard_normal((2, 1))", "u=rng.standard_normal((3, 1))").replace(
-        "W=rng.standard_normal((2, 3))", "W=rng.standard_normal((3, 3))")
-    assert square != source
-    path = tmp_path / "layouts.py"
-    path.write_text(square, encoding="utf-8")
-    _, _, failures = run_generator(path)
-    assert not failures, "a square W is fine while the formulas are right"
-    wrong = square.replace('den=(r"W^\\top", W.T)', 'den=(r"W^\\top", W)')
-    assert wrong != square
-    path.write_text(wrong, encoding="utf-8")
-    _, _, failures = run_generator(path)
-    assert "identities" in failed(failures)
-    assert any("exceeds tolerance" in f.message for f in failures)
-
-
-def test_denominator_layout_without_transposes_is_caught(monkeypatch):
-    # Reversing the chain but forgetting to transpose each factor.
-    monkeypatch.setattr(backprop, "to_denominator", lambda x: x)
-    _, _, failures = run_chapter("layouts")
-    assert {"chain-denominator", "transpose", "kinds", "wx-denominator", "book-choice"} <= failed(failures)
-
-
-def test_wrong_activation_derivative_is_caught(monkeypatch):
-    sig = activations.ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(activations.ACTIVATIONS, "sigmoid", dataclasses.replace(sig, g_prime=sig.g))
-    _, _, failures = run_chapter("layouts")
-    assert {"chain-numerator", "chain-denominator", "kinds", "book-choice", "ex2"} <= failed(failures)
-
-
-def test_chain_in_the_wrong_order_is_caught(tmp_path):
-    # Denominator factors transposed but not reversed: the product cannot even be formed.
-    _, _, failures = run_edited(tmp_path, "for f in reversed(num_factors)]\n    product", "for f in num_factors]\n    product")
-    assert "chain-denominator" in failed(failures)
+@pytest.mark.parametrize("case", FAULTS, ids=list(FAULTS))
+def test_each_check_catches_its_fault(case):
+    faults, artifact, label = FAULTS[case]
+    _, _, failures = run_chapter(NS, *faults)
+    messages = [f.message for f in failures if f.name == artifact]
+    assert messages, f"{artifact} did not fail; failed: {sorted({f.name for f in failures})}"
+    assert any(f"check '{label}" in m for m in messages), messages

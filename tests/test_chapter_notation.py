@@ -1,81 +1,102 @@
-"""The notation chapter's checks catch wrong shapes, formulas and index shifts."""
+"""The notation chapter's checks catch wrong shapes, formulas and index shifts; its page follows the book's rules."""
 
-import dataclasses
 import re
 from pathlib import Path
 
-import numpy as np
+import pytest
 
-import backprop
-import backprop.activations as activations
-import backprop.network as network
-from chapter_tools import failed, run_chapter
+from chapter_tools import Fault, run_chapter
 
+NS = "notation"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "notation.md"
-ARTIFACTS = {"symbols", "numbering", "equations", "read-shapes", "legend", "j-vs-l", "ex1", "ex2", "ex3", "ex4"}
+ARTIFACTS = {"layers", "symbols", "numbering", "equations", "legend", "j-vs-l", "ex1", "ex3"}
+NET, GEN, ACT, LOSS, SEED = "backprop/network.py", "generators/notation.py", "backprop/activations.py", \
+    "backprop/losses.py", "backprop/seed232.py"
 
 
-def test_chapter_builds_clean():
-    outputs, values, failures = run_chapter("notation")
+def test_chapter_builds_clean_and_the_page_uses_all_of_it():
+    outputs, values, failures = run_chapter(NS)
     assert not failures, [f.report() for f in failures]
-    assert ARTIFACTS <= outputs.keys()
-    for name in ARTIFACTS:
-        assert "checks passed" in outputs[name], name
-    assert {"notation.m", "notation.ex1_sizes", "notation.ex1_m", "notation.max_cells"} <= values.keys()
-
-
-def test_page_includes_every_artifact_and_types_no_decimals():
+    assert outputs.keys() == ARTIFACTS
+    assert all("checks passed" in text or "check passed" in text for text in outputs.values())
     text = PAGE.read_text(encoding="utf-8")
-    for name in ARTIFACTS:
-        assert f'--8<-- "notation/{name}.md"' in text, name
-    assert '!!! success "Shape check"' in text
-    assert not re.search(r"(?<![\w.])\d+\.\d+", text), "a decimal number is typed into the page"
+    assert set(re.findall(r'^\s*--8<-- "notation/([a-z0-9-]+)\.md"', text, re.M)) == ARTIFACTS
+    for key in re.findall(r"\[\[(?:val|shape|answer):(notation\.[A-Za-z0-9_]+)", text):
+        assert key in values, key
+    assert len(re.findall(r"\[\[answer:", text)) >= 3
+
+
+def test_page_states_the_convention_once_and_includes_the_equations():
+    text = PAGE.read_text(encoding="utf-8")
+    assert text.index('!!! abstract "') < text.index("\n## ")  # the answer first
     for label in ("F1", "F2", "B1", "B2", "B3", "B4"):
-        assert text.count(rf"\tag{{{label}}}") == 1, label
+        assert f'--8<-- "includes/equations.md:{label}"' in text
+    assert "\\tag{" not in text  # the labels live in includes/equations.md
+    assert '!!! success "Shape check"' in text
 
 
-def test_wrong_sigmoid_derivative_is_caught(monkeypatch):
-    # σ'(z) written as σ(z): every shape stays right, only the numbers can tell.
-    sig = activations.ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(activations.ACTIVATIONS, "sigmoid", dataclasses.replace(sig, g_prime=sig.g))
-    _, _, failures = run_chapter("notation")
-    assert {"equations", "ex2"} <= failed(failures)
-    assert any("exceeds tolerance" in f.message for f in failures if f.name == "equations")
+# Each fault, the artifact whose check must catch it, and that check's label.
+FAULTS = {
+    "F1 chain": ([Fault(GEN, "[net.W[l].shape, (d[l - 1], 1)]", "[net.W[l].T.shape, (d[l - 1], 1)]")],
+                 "layers", "(F1) W(1) a(0)"),
+    "dW transposed": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = a[l - 1] @ delta[l].T")],
+                      "symbols", "∂J/∂W(1)"),
+    "g′ reduced to a number": ([Fault(ACT, "return s * (1 - s)", "return (s * (1 - s)).sum(axis=0, keepdims=True)")],
+                               "symbols", "g′(z(1)) is 3×1"),
+    "table rule for W": ([Fault(GEN, '(f"W({l})", W[l], (d[l], d[l - 1]))', '(f"W({l})", W[l], (d[l - 1], d[l]))')],
+                         "symbols", "W(1) is 2×3"),
+    "Jacobian transposed": ([Fault("backprop/gradcheck.py", "for i in range(m)])", "for i in range(m)]).T")],
+                            "symbols", "∂z(2)/∂a(1) = W(2)"),
+    "batch columns mixed": ([Fault(NET, "(W[l + 1].T @ delta[l + 1])", "(W[l + 1].T @ delta[l + 1]).mean(axis=1, keepdims=True)")],
+                            "symbols", "Δ(1) column 1"),
+    "bias from one column": ([Fault(NET, "db[l] = delta[l].sum(axis=1, keepdims=True)", "db[l] = delta[l][:, :1]")],
+                             "symbols", "Δ(1) 1 = ∂J/∂b(1)"),
+    "numbering unshifted": ([Fault(SEED, "return l + QUESTION_OFFSET", "return l")], "numbering", "book 0 = question 1"),
+    "F1 bias subtracted": ([Fault(NET, "z.append(W[l] @ a[l - 1] + b[l])", "z.append(W[l] @ a[l - 1] - b[l])")],
+                           "equations", "(F1) z(1)"),
+    "sigmoid wrong below 0": ([Fault(ACT, "e / (1 + e))", "1 / (1 + e))")], "equations", "(F2) a(2)"),
+    "B1 sign": ([Fault(LOSS, "lambda a, y: a - y,", "lambda a, y: y - a,")], "equations", "(B1) δ(2)"),
+    "loss doubled": ([Fault(LOSS, "lambda a, y: 0.5 * np.sum((a - y) ** 2),", "lambda a, y: np.sum((a - y) ** 2),")],
+                     "equations", "δ(2) = ∂J/∂z(2)"),
+    "B2 without g′": ([Fault(NET, "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])", "(W[l + 1].T @ delta[l + 1])")],
+                      "equations", "δ(1) = ∂J/∂z(1)"),
+    "B2 chain": ([Fault(GEN, "[W[2].T.shape, delta[2].shape], z[1].shape", "[W[2].shape, delta[2].shape], z[1].shape")],
+                 "equations", "(B2) W(2)ᵀ δ(2)"),
+    "B3 doubled": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = 2 * delta[l] @ a[l - 1].T")],
+                   "equations", "(B3) ∂J/∂W(1)"),
+    "B4 sign": ([Fault(NET, "db[l] = delta[l].sum(axis=1, keepdims=True)", "db[l] = -delta[l].sum(axis=1, keepdims=True)")],
+                "equations", "(B4) ∂J/∂b(1)"),
+    "legend chain": ([Fault(GEN, "[W2.T.shape, d2.shape], (net.sizes[1], 1)", "[W2.shape, d2.shape], (net.sizes[1], 1)")],
+                     "legend", "W(2)ᵀ δ(2)"),
+    "legend mismatch computable": ([Fault(GEN, "lambda: W2 @ d2", "lambda: W2.T @ d2")], "legend", "W(2) δ(2) fails"),
+    "batch loss reads one column": ([Fault(LOSS, "0.5 * np.sum((a - y) ** 2)", "0.5 * np.sum((a - y)[:, :1] ** 2)")],
+                                    "j-vs-l", "J (sum) = Σₖ Lₖ"),
+    "mean divides by m + 1": ([Fault(NET, 'return 1.0 / m if reduction == "mean"', 'return 1.0 / (m + 1) if reduction == "mean"')],
+                              "j-vs-l", "J (mean) = J (sum) / m"),
+    "1/m twice in backward": ([Fault(NET, "scale = _scale(reduction, m=a[0].shape[1])", "scale = _scale(reduction, m=a[0].shape[1]) ** 2")],
+                              "j-vs-l", "∂J/∂W(1), mean"),
+    "exercise rule transposed": ([Fault(GEN, '"dW2": (grads.dW[2], (d[2], d[1]))', '"dW2": (grads.dW[2], (d[1], d[2]))')],
+                                 "ex1", "dW2"),
+    "batch weight gradient divided by m": ([Fault(NET, "dW[l] = delta[l] @ a[l - 1].T", "dW[l] = delta[l] @ a[l - 1].T / a[0].shape[1]")],
+                                           "ex1", "∂J/∂W(2) of the batch"),
+    "exercise chain": ([Fault(GEN, "[grads.delta[2].shape, cache.a[1].T.shape]", "[grads.delta[2].shape, cache.a[1].shape]")],
+                       "ex1", "Δ(2) A(1)ᵀ"),
+    "a mistake that is the answer": ([Fault(GEN, '"transpose": grads.dW[2].shape[::-1]', '"transpose": grads.dW[2].shape')],
+                                     "ex1", "answer ex1_dw2"),
+    "bias loses its column": ([Fault(NET, "db[l] = delta[l].sum(axis=1, keepdims=True)", "db[l] = delta[l].sum(axis=1)")],
+                              "ex3", "∂J/∂b(2) is b(2)'s shape"),
+    "1/m twice, bias": ([Fault(NET, "scale = _scale(reduction, m=a[0].shape[1])", "scale = _scale(reduction, m=a[0].shape[1]) ** 2")],
+                        "ex3", "∂J/∂b(2), mean"),
+    "page formula 1/m²": ([Fault(GEN, "np.ones((m, 1)) / m, tol", "np.ones((m, 1)) / m ** 2, tol")], "ex3", "(mean) ∂J/∂b(2)"),
+    "mean mistake equals the answer": ([Fault(GEN, '"twice-mean": mean.db[2] / m', '"twice-mean": mean.db[2]')],
+                                       "ex3", "answer ex3_db2"),
+}
 
 
-def test_transposed_weight_gradient_is_caught(monkeypatch):
-    # (B3) written as a δᵀ instead of δ aᵀ: the gradient no longer has the shape of W.
-    real = backprop.backward
-
-    def backward_with_transposed_dW(net, cache, y, reduction="sum"):
-        grads = real(net, cache, y, reduction)
-        grads.dW = [None] + [g.T for g in grads.dW[1:]]
-        return grads
-
-    monkeypatch.setattr(backprop, "backward", backward_with_transposed_dW)
-    _, _, failures = run_chapter("notation")
-    assert "symbols" in failed(failures)
-    message = next(f.message for f in failures if f.name == "symbols")
-    assert "∂J/∂W" in message and "expected" in message
-
-
-def test_mean_that_does_not_divide_by_m_is_caught(monkeypatch):
-    monkeypatch.setattr(network, "_scale", lambda reduction, m: 1.0)
-    _, _, failures = run_chapter("notation")
-    assert {"j-vs-l", "ex4"} <= failed(failures)
-
-
-def test_wrong_index_shift_is_caught(monkeypatch):
-    # The 2-3-2 chapter's numbers are the general ones plus one; a table claiming otherwise must fail.
-    monkeypatch.setattr(backprop, "question_layer", lambda l: l)
-    _, _, failures = run_chapter("notation")
-    assert {"numbering", "ex2"} <= failed(failures)
-
-
-def test_hadamard_replaced_by_matrix_product_is_caught(monkeypatch):
-    # g'(z) returned as a row: "u ⊙ v" silently broadcasts to a matrix; the shape checks refuse it.
-    sig = activations.ACTIVATIONS["sigmoid"]
-    monkeypatch.setitem(activations.ACTIVATIONS, "sigmoid",
-                        dataclasses.replace(sig, g_prime=lambda z: np.transpose(sig.g_prime(z))))
-    _, _, failures = run_chapter("notation")
-    assert "symbols" in failed(failures)
+@pytest.mark.parametrize("case", FAULTS, ids=list(FAULTS))
+def test_each_check_catches_its_fault(case):
+    faults, artifact, label = FAULTS[case]
+    _, _, failures = run_chapter(NS, *faults)
+    messages = [f.message for f in failures if f.name == artifact]
+    assert messages, f"{artifact} did not fail; failed: {sorted({f.name for f in failures})}"
+    assert any(f"check '{label}" in m for m in messages), messages
