@@ -9,6 +9,7 @@ message that names the place and the numbers.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -21,13 +22,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
-COPIED = ["docs", "scripts", "overrides", "mkdocs.yml", "package.json"]
+COPIED = ["docs", "scripts", "includes", "overrides", "mkdocs.yml", "package.json"]
 
 
-def make_copy(tmp: Path) -> Path:
+def make_copy(tmp: Path, generated: bool = False) -> Path:
+    """A copy of the sources; with `generated`, also the artifacts (for tests about pages, not generation)."""
     root = tmp / "book"
     root.mkdir()
-    for name in COPIED:
+    for name in COPIED + (["generated"] if generated else []):
         src = REPO / name
         if src.is_dir():
             shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -258,3 +260,126 @@ def test_generation_writes_no_bytecode_under_watched_scripts(tmp_path):
     proc = run(root, "-m", "book.generate", env={"PYTHONDONTWRITEBYTECODE": ""})
     assert proc.returncode == 0, proc.stderr
     assert not list((root / "scripts" / "generators").rglob("*.pyc"))
+
+
+# --- issue 13: faults that used to ship with exit 0, or hang --------------------------
+
+
+def add_artifact(root: Path, ns: str, code: str) -> None:
+    """Append an artifact to a generator in the copy."""
+    gen = root / "scripts" / "generators" / f"{ns}.py"
+    gen.write_text(gen.read_text(encoding="utf-8") + "\n\n" + code, encoding="utf-8")
+
+
+def test_endless_loop_in_a_generator_stops_at_the_time_limit_naming_it(tmp_path):
+    root = make_copy(tmp_path)
+    add_artifact(root, "errata", '@artifact("spin")\ndef spin(ctx):\n    while True:\n        pass\n')
+    proc = generate(root, "--timeout", "4")
+    assert proc.returncode == 1
+    assert "scripts/generators/errata.py ran longer than its time limit of 4 s while computing artifact errata/spin" in proc.stderr
+    assert "BOOK_GENERATOR_TIMEOUT" in proc.stderr
+    # The other generators were not held up: they ran and were cached.
+    assert "0 generator(s) run" not in generate(root, "--timeout", "4").stdout
+
+
+def test_a_killed_generator_names_the_signal_and_the_artifact(tmp_path):
+    root = make_copy(tmp_path)
+    add_artifact(root, "errata", '@artifact("die")\ndef die(ctx):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)\n')
+    proc = generate(root, "errata")
+    assert proc.returncode == 1
+    assert "was killed by signal SIGKILL (9)" in proc.stderr and "in artifact errata/die" in proc.stderr
+
+
+def test_a_hand_edited_value_in_the_cache_never_reaches_a_page(tmp_path):
+    root = make_copy(tmp_path)
+    assert generate(root).returncode == 0
+    manifest = root / "generated" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    true_text = data["net232"]["values"]["net232.J"]["text"]
+    data["net232"]["values"]["net232.J"]["text"] = "0.999999"
+    manifest.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    out = generate(root).stdout
+    assert "1 generator(s) run ['net232']" in out, out
+    assert json.loads(manifest.read_text(encoding="utf-8"))["net232"]["values"]["net232.J"]["text"] == true_text
+    # The same for a generated file edited by hand.
+    table = root / "generated" / "net232" / "forward.md"
+    table.write_text(table.read_text(encoding="utf-8").replace("0.", "9.", 1), encoding="utf-8")
+    assert "1 generator(s) run ['net232']" in generate(root).stdout
+
+
+def test_parallel_generation_writes_the_same_bytes_as_serial(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    serial, parallel = make_copy(tmp_path / "a"), make_copy(tmp_path / "b")
+    assert generate(serial, "--jobs", "1").returncode == 0
+    assert generate(parallel, "--jobs", "4").returncode == 0
+    assert tree_digest(serial / "generated") == tree_digest(parallel / "generated")
+
+
+def test_the_census_counts_every_check_in_the_badges(tmp_path):
+    root = make_copy(tmp_path)
+    assert generate(root).returncode == 0
+    # An independent count: the list items of every badge the generators wrote.
+    items = sum(f.read_text(encoding="utf-8").count("<li>") for f in (root / "generated").rglob("*.md") if f.parent.name != "book")
+    manifest = json.loads((root / "generated" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["book"]["values"]["book.census_checks"]["text"] == str(items)
+
+
+def page_problem(tmp_path, page: str, line_text: str) -> tuple[subprocess.CompletedProcess, int]:
+    """Build a copy whose page has one extra line; return the build and that line's number."""
+    root = make_copy(tmp_path, generated=True)
+    path = root / "docs" / page
+    lines = path.read_text(encoding="utf-8").splitlines() + ["", line_text]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return build(root, strict=False), len(lines)
+
+
+@pytest.mark.parametrize("line_text, says", [
+    ("--8<-- 'net232/detla3.md'", "no artifact 'net232/detla3.md'"),                  # an include in single quotes
+    (r"The value \(a + b is never closed.", "math left open"),                          # \( without \)
+    ("It costs $ five.", "a lone '$'"),                                                 # a stray dollar
+    (r"The fraction \frac{a}{b} outside math.", "TeX outside math"),                    # TeX with no delimiters
+    ("A result typed by hand: 0.2431 of them.", "the number 0.2431 is typed into the prose"),
+    ("See [the layouts](layouts.md#no-such-heading).", "names '#no-such-heading'"),
+    ("See [a page](no-such-page.md).", "names docs/no-such-page.md, which does not exist"),
+])
+def test_page_problems_stop_the_build_with_file_and_line(tmp_path, line_text, says):
+    proc, line = page_problem(tmp_path, "index.md", line_text)
+    assert proc.returncode != 0
+    assert f"docs/index.md:{line}:" in proc.stderr and says in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_nav_entry_naming_a_missing_page_gives_the_config_line(tmp_path):
+    root = make_copy(tmp_path, generated=True)
+    config = root / "mkdocs.yml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    at = lines.index("  - Home: index.md")
+    lines.insert(at + 1, "  - Ghost: ghost.md")
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = build(root, strict=False)
+    assert proc.returncode != 0
+    assert f"mkdocs.yml:{at + 2}: the nav entry names docs/ghost.md, which does not exist" in proc.stderr
+
+
+def test_malformed_tex_from_a_generator_names_the_artifact_and_generator(tmp_path):
+    root = make_copy(tmp_path)
+    add_artifact(root, "errata", '@artifact("bad-tex")\ndef bad_tex(ctx):\n    ctx.check.that("x", True, "ok")\n'
+                 '    return "$$\\n\\\\frac{a}{\\n$$"\n')
+    page = root / "docs" / "errata.md"
+    page.write_text(page.read_text(encoding="utf-8") + '\n--8<-- "errata/bad-tex.md"\n', encoding="utf-8")
+    proc = build(root, strict=False)
+    assert proc.returncode != 0
+    assert "artifact errata/bad-tex (made by scripts/generators/errata.py), included at docs/errata.md:" in proc.stderr
+    assert "malformed TeX" in proc.stderr
+
+
+def test_a_failed_build_leaves_no_site_to_deploy(tmp_path):
+    root = make_copy(tmp_path, generated=True)
+    assert run(root, "-m", "book.build", "--site-dir", "site").returncode == 0
+    assert (root / "site" / "index.html").exists()
+    page = root / "docs" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\nBroken \\(\\frac{a}{\\).\n", encoding="utf-8")
+    proc = run(root, "-m", "book.build", "--site-dir", "site")
+    assert proc.returncode != 0
+    assert not (root / "site").exists() and not (root / ".site.building").exists()
+    assert "nothing half-built can be deployed" in proc.stderr

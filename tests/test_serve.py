@@ -40,7 +40,7 @@ class Server:
     def builds(self) -> int:
         return sum("Building documentation" in line for line in self.lines)
 
-    def wait_for(self, predicate, timeout=60.0):
+    def wait_for(self, predicate, timeout=120.0):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if predicate():
@@ -56,8 +56,12 @@ class Server:
 
 
 def fetch(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as r:
-        return r.read().decode("utf-8")
+    """The page, or "" while a rebuild keeps the request waiting (polling callers just try again)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.read().decode("utf-8")
+    except TimeoutError:
+        return ""
 
 
 def test_serve_regenerates_on_script_edit_and_does_not_loop(tmp_path):
@@ -88,5 +92,39 @@ def test_serve_regenerates_on_script_edit_and_does_not_loop(tmp_path):
         # bytecode is written under the watched scripts/, so nothing retriggers a build.
         time.sleep(5)
         assert server.builds() == before_edit + 1, "serve built more than once:\n" + "\n".join(server.lines[-20:])
+    finally:
+        server.stop()
+
+
+def test_serve_shows_errors_in_the_browser_and_recovers(tmp_path):
+    """A broken page or a generator stuck in a loop shows its error where the reader looks; fixing it brings the page back."""
+    root = make_copy(tmp_path)
+    port = free_port()
+    os.environ["BOOK_GENERATOR_TIMEOUT"] = "4"
+    try:
+        server = Server(root, port)
+    finally:
+        del os.environ["BOOK_GENERATOR_TIMEOUT"]
+    try:
+        server.wait_for(lambda: any("Serving on" in line for line in server.lines))
+        base = next(line for line in server.lines if "Serving on" in line).split("Serving on ")[1].strip()
+        index = root / "docs" / "index.md"
+        good = index.read_text(encoding="utf-8")
+        # Malformed TeX: the page says where, and reloads by itself once fixed.
+        index.write_text(good + "\nBroken \\(\\frac{a}{\\) here.\n", encoding="utf-8")
+        server.wait_for(lambda: "This page did not build" in fetch(base))
+        shown = fetch(base)
+        assert "docs/index.md:" in shown and "malformed TeX" in shown
+        index.write_text(good, encoding="utf-8")
+        server.wait_for(lambda: "This page did not build" not in fetch(base))
+        # A generator that never finishes: stopped at the time limit, named on the page; fixed, the book returns.
+        gen = root / "scripts" / "generators" / "errata.py"
+        source = gen.read_text(encoding="utf-8")
+        gen.write_text(source + '\n\n@artifact("spin")\ndef spin(ctx):\n    while True:\n        pass\n', encoding="utf-8")
+        server.wait_for(lambda: "time limit" in fetch(base), timeout=90)
+        assert "errata/spin" in fetch(base)
+        gen.write_text(source, encoding="utf-8")
+        server.wait_for(lambda: "This page did not build" not in fetch(base), timeout=90)
+        assert "did not build" not in fetch(base + "net232/")
     finally:
         server.stop()

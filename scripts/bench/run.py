@@ -7,6 +7,8 @@ Sections (all by default; pick some with --only build,reader,reference):
   reader     the heaviest chapter in headless Chromium (first contentful paint, math laid out,
              layout shift, bytes, requests) against client-side KaTeX and MathJax 3 baselines
   reference  batched forward/backward of an MLP against its GEMM lower bound and a per-example loop
+  widgets    what the shape explorer adds to a page: JS and CSS bytes, first contentful paint and layout
+             shift, against the same page without it
 
 Figures are medians of several runs; ratios are taken between runs made side by side in the
 same round (A B, B A, ...), because a small shared machine is noisy. Figures go to stdout
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import REPO, SectionResult, log, machine  # noqa: E402
 
-SECTIONS = ("build", "reader", "reference")
+SECTIONS = ("build", "reader", "reference", "widgets")
 RESULTS = REPO / "bench-results.md"
 
 
@@ -40,6 +42,10 @@ def run_section(name: str, quick: bool) -> SectionResult:
         import reader
 
         return reader.run(quick=quick)
+    if name == "widgets":
+        import widgets
+
+        return widgets.run(quick=quick)
     import reference
 
     return reference.run(quick=quick)

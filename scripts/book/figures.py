@@ -222,6 +222,25 @@ def svg_from_figure(fig: Figure, *, salt: str, title: str, desc: str) -> str:
 # Plots
 
 
+def plotted(what: str, values, *, positive: bool = False) -> np.ndarray:
+    """The data of a figure, refused if matplotlib would silently drop part of it.
+
+    NaN and inf are cut out of a line or left blank in a heatmap without a word; on a log
+    axis, so are zero and negative values. Each stops the build instead, naming the data.
+    """
+    from .tables import NonFiniteError
+
+    a = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        raise NonFiniteError(f"{what}: {int(bad.sum())} of {a.size} values are NaN or infinite "
+                             f"(first at index {tuple(int(i) for i in np.argwhere(bad)[0])}); a plot would drop them silently")
+    if positive and (a <= 0).any():
+        raise NonFiniteError(f"{what}: {int((a <= 0).sum())} values are zero or negative on a log axis, "
+                             f"which would drop them silently (smallest {a.min():.3g})")
+    return a
+
+
 def _cell_text_colour(rgba: tuple[float, float, float, float]) -> str:
     """Ink for a number printed on a cell of colour `rgba`."""
     r, g, b, a = rgba
@@ -250,7 +269,7 @@ def matrix_heatmap(
     columns are labelled 1-based unless labels are given (columns on top, as
     when writing a matrix).
     """
-    A = np.atleast_2d(np.asarray(M, dtype=float))
+    A = np.atleast_2d(plotted(f"heatmap '{salt}'", M))
     if A.ndim != 2:
         raise ValueError(f"matrix_heatmap needs a 2-D array, got shape {A.shape}")
     n, m = A.shape
@@ -326,8 +345,8 @@ def line_plot(
         ax = fig.add_subplot()
         for i, (label, xs, ys) in enumerate(series):
             ax.plot(
-                np.asarray(xs, float),
-                np.asarray(ys, float),
+                plotted(f"x of series '{label}' in '{salt}'", xs, positive=logx),
+                plotted(f"y of series '{label}' in '{salt}'", ys, positive=logy),
                 label=label,
                 color=colours[i % len(colours)],
                 linestyle=LINESTYLES[i % len(LINESTYLES)],

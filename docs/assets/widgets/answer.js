@@ -105,5 +105,5 @@
   }
 
   window.bpAnswer = { verdict: verdict, parseShape: parseShape, parseNumber: parseNumber, parseArray: parseArray };
-  window.bpWidgets.define("answer", init);
+  if (window.bpWidgets && window.bpWidgets.define) window.bpWidgets.define("answer", init);
 })();

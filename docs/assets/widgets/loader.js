@@ -1,51 +1,37 @@
-// Loads the book's interactive pieces only on pages that have them.
-// A page marks a piece with <… data-bp-widget="NAME">; this loader fetches
-// assets/widgets/NAME.js once (it sits next to this file), and the piece registers itself with
-// bpWidgets.define(NAME, init); init(element) then runs for every element of that name.
-// Pages without pieces load nothing more. Everything works without JavaScript too: the pieces
-// only add to a page that already reads in full.
+// Loads a page's interactive pieces on demand. For each element [data-bp-widget="name"] the files
+// name.css and name.js next to this script are fetched once; a page without one loads nothing more.
+// Every piece only adds to a page that already reads in full without JavaScript.
+// A piece's script either starts itself, or calls bpWidgets.define(name, init): init(host) then
+// runs once for every host of that name, after the piece's stylesheet has loaded.
 (function () {
   "use strict";
-  var base = document.currentScript.src.replace(/loader\.js(\?.*)?$/, "");
-  var inits = {};
-  var requested = {};
-  function run(name) {
-    document.querySelectorAll('[data-bp-widget="' + name + '"]').forEach(function (el) {
-      if (!el.hasAttribute("data-bp-ready")) {
-        el.setAttribute("data-bp-ready", "");
-        inits[name](el);
-      }
+  var me = document.currentScript;
+  if (!me || !window.Promise) return;
+  var base = me.src.replace(/[^/]*$/, "");
+  var widgets = (window.bpWidgets = window.bpWidgets || {});
+  var styled = (widgets.styled = widgets.styled || {});
+  widgets.base = base;
+  widgets.define = function (name, init) {
+    (styled[name] || Promise.resolve()).then(function () {
+      document.querySelectorAll('[data-bp-widget="' + name + '"]').forEach(function (host) {
+        if (host.hasAttribute("data-bp-ready")) return;
+        host.setAttribute("data-bp-ready", "");
+        init(host);
+      });
     });
-  }
-  window.bpWidgets = {
-    base: base,
-    define: function (name, init) {
-      inits[name] = init;
-      run(name);
-    },
-    css: function (name) {
-      if (document.querySelector('link[data-bp-css="' + name + '"]')) return;
-      var link = document.createElement("link");
-      link.rel = "stylesheet";
-      link.href = base + name + ".css";
-      link.setAttribute("data-bp-css", name);
-      document.head.appendChild(link);
-    },
   };
-  function start() {
-    document.querySelectorAll("[data-bp-widget]").forEach(function (el) {
-      var name = el.getAttribute("data-bp-widget");
-      if (!/^[a-z][a-z0-9-]*$/.test(name) || requested[name]) return;
-      requested[name] = true;
-      var s = document.createElement("script");
-      s.src = base + name + ".js";
-      s.defer = true;
-      document.head.appendChild(s);
+  function load() {
+    document.querySelectorAll("[data-bp-widget]").forEach(function (host) {
+      var name = host.getAttribute("data-bp-widget");
+      if (styled[name] || !/^[a-z][a-z0-9-]*$/.test(name)) return;
+      var css = document.createElement("link"), js = document.createElement("script");
+      css.rel = "stylesheet";
+      css.href = base + name + ".css";
+      styled[name] = new Promise(function (done) { css.onload = css.onerror = done; });  // the widget waits for its styles
+      js.src = base + name + ".js";
+      document.head.append(css, js);
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", load);
+  else load();
 })();

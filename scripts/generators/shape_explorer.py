@@ -1,0 +1,250 @@
+"""Artifacts for docs/shape-explorer.md: the static side of the shape explorer, and its test vectors.
+
+The explorer (docs/assets/widgets/explorer.js) draws, for any widths, batch size, storage
+convention, layout and set of faults, every factor of the chains for δ⁽ˡ⁾, ∂J/∂W⁽ˡ⁾,
+∂J/∂b⁽ˡ⁾ and ∂J/∂a⁽ˡ⁻¹⁾. Its answers must be the ones of the reference model
+(scripts/backprop/explorer.py), which multiplies real arrays. `vectors()` draws seeded
+random configurations and records the model's full answer for each; the browser and Node
+tests replay them through the JavaScript and demand identical results.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+
+from backprop.explorer import CONVENTIONS, FAULTS, LAYOUTS, Writer, build, explore, flatten, multiply
+from backprop.gradcheck import loss_of_param, numerical_gradient
+from book.artifacts import artifact
+from book.markup import figure, solution
+from book.shapes import chain_svg
+from book.tables import md_table
+
+VECTOR_SEED = 10_2026
+DEFAULT = {"widths": [2, 3, 2], "m": 1, "convention": "columns", "layout": "denominator", "faults": []}
+QUESTION = {**DEFAULT, "faults": ["sigma-vector", "w-not-transposed"]}
+SQUARE = {**DEFAULT, "widths": [3, 3, 3], "m": 3}
+FAULT_NAMES = {
+    "sigma-vector": "σ′ as a vector",
+    "w-not-transposed": "W not transposed",
+    "twice": "a factor written twice",
+    "wrong-layer": "the wrong layer's W",
+    "dw-transposed": "dW = a δᵀ",
+    "bias-axis": "the bias summed over the wrong axis",
+    "mean-twice": "1/m applied twice",
+}
+SHORT = {"delta": "δ", "W": "∂W", "b": "∂b", "a": "∂a"}
+VERDICTS = {"correct": "correct", "mismatch": "no product", "shape": "wrong shape", "values": "right shape, wrong values"}
+
+
+# ---------------------------------------------------------------------------
+# Test vectors
+
+
+def _random_config(rng: random.Random, faults: list[str]) -> dict:
+    """Widths and m, biased towards the cases that matter: square layers, widths and batches of 1, big sizes."""
+    L = rng.choice([1, 1, 2, 2, 2, 3, 4, 5, 8])
+    kind = rng.random()
+    if kind < 0.3:  # square: every width equal to m, where shape checks cannot catch a wrong formula
+        n = rng.choice([1, 2, 3, 4, 7])
+        widths, m = [n] * (L + 1), n
+    elif kind < 0.5:  # ones everywhere it hurts
+        widths, m = [rng.choice([1, 1, 2]) for _ in range(L + 1)], rng.choice([1, 1, 2])
+    elif kind < 0.6:  # one big dimension (the explorer clamps what it draws)
+        widths, m = [rng.randint(1, 9) for _ in range(L + 1)], rng.randint(1, 9)
+        if rng.random() < 0.5:
+            widths[rng.randrange(L + 1)] = rng.choice([128, 999])
+        else:
+            m = rng.choice([64, 999])
+    else:
+        widths, m = [rng.randint(1, 8) for _ in range(L + 1)], rng.randint(1, 8)
+    return {"widths": widths, "m": m, "convention": rng.choice(CONVENTIONS), "layout": rng.choice(LAYOUTS), "faults": faults}
+
+
+def vector_configs(n: int = 240, seed: int = VECTOR_SEED) -> list[dict]:
+    """Every convention × layout with no fault and with each fault alone, then random mixtures."""
+    rng = random.Random(seed)
+    configs = [DEFAULT, QUESTION, SQUARE, {**SQUARE, "faults": ["w-not-transposed"]}]
+    for convention, layout, fault in itertools.product(CONVENTIONS, LAYOUTS, [None, *FAULTS]):
+        config = _random_config(rng, [] if fault is None else [fault])
+        configs.append({**config, "convention": convention, "layout": layout})
+    while len(configs) < n:
+        configs.append(_random_config(rng, [f for f in FAULTS if rng.random() < 0.3]))
+    return configs
+
+
+def vectors(n: int = 240, seed: int = VECTOR_SEED) -> list[dict]:
+    """The reference model's full answer for n seeded configurations (plain JSON data)."""
+    return [explore(config) for config in vector_configs(n, seed)]
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+def shapes_text(chain: dict) -> str:
+    """`W⁽²⁾ᵀ 3×2 · δ⁽²⁾ 2×1 ⊙ g′(z⁽¹⁾) 3×1`, with the group's parentheses."""
+    g, parts = chain["group"], []
+    for i, f in enumerate(chain["factors"]):
+        shape = "×".join(map(str, f["shape"])) or "scalar"
+        opens, closes = g and i == g["first"], g and i == g["last"]
+        text = ("(" if opens else "") + f"{f['symbol']} ({shape})" + (")" + ("ᵀ" if g["T"] else "") if closes else "")
+        parts.append((f"{f['op']} " if f["op"] else "") + text)
+    return " ".join(parts)
+
+
+def verdict_cell(chains: list[dict]) -> str:
+    """Which chains of one layer end how: 'no product: δ, ∂W; correct: ∂b'."""
+    by = {v: [SHORT[c["name"]] for c in chains if c["verdict"] == v] for v in ("mismatch", "shape", "values", "correct")}
+    return "; ".join(f"{VERDICTS[v]}: {', '.join(names)}" for v, names in by.items() if names)
+
+
+def record_reference(ctx, config: dict) -> None:
+    """Every chain of `config` that the model calls correct equals network.backward (real arrays)."""
+    for row in build(config):
+        for chain, value in row:
+            ctx.check.close(f"{chain.target} ({chain.name} chain) = network.backward", value, chain.expected, tol=1e-12,
+                            how="the chain, multiplied out, equals the reference gradient")
+
+
+# ---------------------------------------------------------------------------
+# Artifacts
+
+
+@artifact("fallback")
+def fallback(ctx):
+    """What a reader without JavaScript sees in place of the explorer: its starting configuration."""
+    model = explore(DEFAULT)
+    record_reference(ctx, DEFAULT)
+    writer = Writer(DEFAULT)  # the same seeded network: its chains against central differences of J
+    for l in range(1, writer.L + 1):
+        for chain in writer.chains(l):
+            if chain.name in ("W", "b"):
+                value, _ = multiply(*flatten(chain.items))
+                J = loss_of_param(writer.net, writer.x, writer.y, chain.name, l, reduction="mean")
+                ctx.check.gradient(f"{chain.target} by its chain", value, numerical_gradient(J, getattr(writer.net, chain.name)[l].copy()))
+    rows = []
+    for layer in model["layers"]:
+        for c in layer["chains"]:
+            ctx.check.that(f"{c['target']}: the default chain is correct", c["verdict"] == "correct", "shapes and values match")
+            rows.append([c["target"], shapes_text(c), "×".join(map(str, c["result"]))])
+    question = explore(QUESTION)["layers"][0]["chains"][1]  # ∂J/∂W⁽¹⁾ with the question's two shape faults
+    factors, _ = flatten(build(QUESTION)[0][1][0].items)
+    arrays = [f.value for f in factors]
+    ctx.check.that("with the question's faults, ∂J/∂W⁽¹⁾ is the question's chain",
+                   [list(a.shape) for a in arrays] == [[2, 1], [2, 3], [3, 1], [1, 2]], "2×1 · 2×3 · 3×1 · 1×2")
+    ctx.check.raises("the question's chain cannot be multiplied", lambda: np.linalg.multi_dot(arrays), ValueError)
+    failed = question["steps"][-1]
+    ctx.check.that("the model marks the first product", (failed["left"], failed["right"], failed["result"]) == ([0, 0], [1, 1], None),
+                   "the product of factors 1 and 2 is the one that fails")
+    svg = chain_svg([(f["symbol"], tuple(f["shape"])) for f in question["factors"]], None, salt="bpx-fallback-question",
+                    title="The question's chain for the hidden weights",
+                    desc="δ⁽²⁾ 2×1, W⁽²⁾ 2×3, g′(z⁽¹⁾) 3×1 and a⁽⁰⁾ᵀ 1×2: the first product, 2×1 times 2×3, does not conform.")
+    intro = ("The interactive explorer needs JavaScript. Here is its starting configuration, worked out during the build: "
+             "the question's 2-3-2 network, one example (m = 1), the book's columns and denominator layout, no fault.")
+    table = md_table(["chain", "factors and their shapes", "result"], rows, align="llc")
+    caption = ("With the question's two shape faults (σ′ as a vector, W not transposed), ∂J/∂W⁽¹⁾ becomes the question's "
+               "chain, and its first product does not conform.")
+    return intro + "\n\n" + table + "\n\n" + figure(svg, caption)
+
+
+@artifact("faults")
+def faults_table(ctx):
+    """Each fault alone, on the question's network and on a square one."""
+    cases = [("2-3-2, m = 1", DEFAULT), ("3-3-3, m = 3", SQUARE)]
+    rows = []
+    for fault in FAULTS:
+        layers = [explore({**base, "faults": [fault]})["layers"][0]["chains"] for _, base in cases]
+        ctx.check.that(f"{fault} changes some chain of layer 1", any(c["verdict"] != "correct" for chains in layers for c in chains),
+                       " | ".join(verdict_cell(chains) for chains in layers))
+        rows.append([FAULT_NAMES[fault], *(verdict_cell(chains) for chains in layers)])
+    # The point of the square column: no fault there breaks a shape, yet no fault is harmless.
+    square = [explore({**SQUARE, "faults": [f]})["layers"][0]["chains"] for f in FAULTS if f not in ("bias-axis",)]
+    ctx.check.that("in 3-3-3 with m = 3 every fault but the bias axis keeps every shape",
+                   all(c["verdict"] in ("correct", "values") for chains in square for c in chains), "no chain breaks a shape")
+    return md_table(["fault", *(name for name, _ in cases)], rows, align="lll")
+
+
+@artifact("vectors")
+def vectors_summary(ctx):
+    """The test vectors: what they cover and what the reference said."""
+    data = vectors()
+    ctx.publish_data("vectors", data)  # generated/shape_explorer/vectors.json: the explorer's drift tests replay it
+    configs = [v["config"] for v in data]
+    covered = {(c["convention"], c["layout"], f) for c in configs for f in c["faults"] or [None]}
+    wanted = set(itertools.product(CONVENTIONS, LAYOUTS, [None, *FAULTS]))
+    ctx.check.that("every convention × layout × fault (and none) appears", wanted <= covered, f"{len(wanted)} combinations")
+    ctx.check.that("at least 200 configurations", len(data) >= 200, f"{len(data)} configurations")
+    clean = [v for v in data if not v["config"]["faults"]]
+    ctx.check.that("without faults every chain is correct",
+                   all(c["verdict"] == "correct" for v in clean for layer in v["layers"] for c in layer["chains"]),
+                   f"{len(clean)} fault-free configurations reproduce network.backward")
+    counts = {k: 0 for k in VERDICTS}
+    for v in data:
+        for layer in v["layers"]:
+            for c in layer["chains"]:
+                counts[c["verdict"]] += 1
+    ctx.check.that("every verdict occurs", all(counts.values()), str(counts))
+    ctx.value("n_vectors", str(len(data)))
+    ctx.value("n_chains", str(sum(counts.values())))
+    rows = [[VERDICTS[k], str(n)] for k, n in counts.items()]
+    return md_table(["the reference's verdict", "chains"], rows, align="lr")
+
+
+# ---------------------------------------------------------------------------
+# Exercises
+
+
+@artifact("ex1")
+def ex1(ctx):
+    config = {"widths": [784, 128, 10], "m": 32, "convention": "pytorch", "layout": "denominator", "faults": []}
+    layer = explore(config)["layers"][0]["chains"]
+    record_reference(ctx, config)
+    wrong = explore({**config, "faults": ["bias-axis"]})["layers"][0]["chains"][2]
+    ctx.check.that("the wrong-axis bias conforms but has the wrong shape", wrong["verdict"] == "shape",
+                   f"{wrong['result']} instead of {wrong['expected']}")
+    rows = [[c["target"], shapes_text(c), "×".join(map(str, c["result"]))] for c in layer]
+    rows.append([f"{wrong['target']}, wrong axis", shapes_text(wrong), "×".join(map(str, wrong["result"]))])
+    body = (md_table(["chain", "factors", "result"], rows, align="llc") + "\n\n"
+            f"Summed over the wrong axis, the bias gradient is {wrong['result'][0]}×{wrong['result'][1]}: one number per "
+            "example instead of one per unit. Every product conforms, so only the shape of the result, "
+            f"which must be {wrong['expected'][0]}×{wrong['expected'][1]} like the stored bias, gives it away.")
+    return solution(body)
+
+
+@artifact("ex2")
+def ex2(ctx):
+    fits, sizes = [], range(1, 5)
+    for d1, d2, m in itertools.product(sizes, sizes, sizes):
+        chains = explore({**DEFAULT, "widths": [2, d1, d2], "m": m, "faults": ["w-not-transposed"]})["layers"][0]["chains"]
+        if chains[0]["verdict"] != "mismatch":
+            fits.append((d1, d2, m, chains[0]["verdict"]))
+    ctx.check.that("δ⁽¹⁾ with W not transposed conforms exactly when d₁ = d₂ = m",
+                   {(d1, d2, m) for d1, d2, m, _ in fits} == {(n, n, n) for n in sizes}, f"{len(fits)} of {len(sizes) ** 3} cases")
+    ctx.check.that("and then its values are wrong unless everything is 1×1",
+                   all((v == "correct") == (d1 == 1) for d1, _, _, v in fits), "checked on real arrays")
+    body = (f"Trying every d₁, d₂ and m from 1 to {max(sizes)} (widths 2-d₁-d₂, columns, denominator layout), the δ⁽¹⁾ chain "
+            f"δ⁽²⁾ W⁽²⁾ ⊙ g′(z⁽¹⁾) conforms in {len(fits)} of {len(sizes) ** 3} cases: exactly when d₁ = d₂ = m. "
+            "δ⁽²⁾ W⁽²⁾ needs m = d₂ columns against d₂ rows, and ⊙ then needs its d₂×d₁ result to have the shape d₁×m of "
+            "g′(z⁽¹⁾). In those cases the values are still wrong, except when d₁ = d₂ = m = 1, where every array is a single "
+            "number and a transpose changes nothing.")
+    return solution(body)
+
+
+@artifact("ex3")
+def ex3(ctx):
+    verdicts = {}
+    for m in (1, 4):
+        config = {**DEFAULT, "widths": [3, 5, 2], "m": m, "faults": ["mean-twice"]}
+        chain, value = build(config)[1][1]  # layer 2, the ∂J/∂W chain
+        ctx.check.close(f"m = {m}: the doubled 1/m makes ∂J/∂W⁽²⁾ m times too small", m * value, chain.expected, tol=1e-12)
+        verdicts[m] = explore(config)["layers"][1]["chains"][1]["verdict"]
+    ctx.check.that("the explorer: correct for m = 1, wrong values for m = 4",
+                   verdicts == {1: "correct", 4: "values"}, str(verdicts))
+    body = ("The second 1/m is a number, and a number times a matrix has the matrix's shape, so no product can fail. "
+            f"For a 3-5-2 network the explorer says *{VERDICTS[verdicts[1]]}* with m = 1, where 1/m is 1, and "
+            f"*{VERDICTS[verdicts[4]]}* with m = 4: the build multiplied the arrays and found ∂J/∂W⁽²⁾ exactly m times "
+            "too small. Only the values show this fault, and only for m > 1.")
+    return solution(body)

@@ -1,0 +1,264 @@
+"""The build machinery's pieces, each against values worked out by hand here.
+
+Integration through real builds (time limits, killed workers, tampering, the serve error
+page) is in test_build.py and test_serve.py; these are the fast unit tests.
+"""
+
+from __future__ import annotations
+
+import re
+
+import markdown
+import numpy as np
+import pytest
+
+from book import answers, cache, pages, texscan, values
+from book.artifacts import CheckFailed, Checks, Context, badge, render
+from book.checks import CheckRecord
+from book.engine import Failure, report
+from book.figures import plotted
+from book.mdext import unwrap_blocks
+from book.tables import NonFiniteError
+from chapter_tools import Fault, failed, run_chapter
+
+# --- values and references ----------------------------------------------------
+
+
+def published(**xs) -> dict[str, dict]:
+    ctx = Context("t", "a", Checks(), {})
+    for name, x in xs.items():
+        ctx.value(name, x)
+    return ctx.values
+
+
+def cite(ref: str, vals: dict, in_math: bool = False) -> str:
+    m = values.REF.fullmatch(ref)
+    assert m, ref
+    return values.resolve(m, vals, in_math)
+
+
+def test_numbers_arrays_shapes_and_tex_are_cited_as_written():
+    vals = published(L=0.2431057, k=5, d=np.array([[0.5], [-0.25]]), W=np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+                     s=(3, 2), t=r"\tfrac{1}{m}")
+    assert cite("[[val:t.L]]", vals) == "0.2431"
+    assert cite("[[val:t.k]]", vals) == "5"
+    assert cite("[[val:t.t]]", vals) == r"\tfrac{1}{m}"
+    assert cite("[[val:t.d]]", vals, in_math=True) == r"\begin{bmatrix}0.5000 \\ -0.2500\end{bmatrix}"
+    assert cite("[[val:t.d]]", vals) == r"\(\begin{bmatrix}0.5000 \\ -0.2500\end{bmatrix}\)"  # prose: made math
+    assert cite("[[val:t.d.T]]", vals, in_math=True) == r"\begin{bmatrix}0.5000 & -0.2500\end{bmatrix}"
+    assert cite("[[val:t.d[2]]]", vals) == "-0.2500"
+    assert cite("[[val:t.W[2,3]]]", vals) == "6.0000"  # row 2, column 3, counted from 1
+    assert cite("[[shape:t.W]]", vals) == "2×3"
+    assert cite("[[shape:t.W]]", vals, in_math=True) == r"2 \times 3"
+    assert cite("[[shape:t.s]]", vals) == "3×2"
+
+
+@pytest.mark.parametrize("ref, says", [
+    ("[[val:t.W[3,1]]]", "outside"),          # only 2 rows
+    ("[[val:t.W[1]]]", "cite an entry as"),   # a matrix needs two indices
+    ("[[val:t.d[0]]]", "counted from 1"),
+    ("[[shape:t.L]]", "needs an array"),
+    ("[[val:t.L.T]]", "only arrays"),
+])
+def test_bad_references_say_what_is_wrong(ref, says):
+    vals = published(L=1.5, d=np.array([0.5, 0.25]), W=np.ones((2, 3)))
+    with pytest.raises(values.ValueProblem, match=says):
+        cite(ref, vals)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), np.array([1.0, np.nan]), "NaN", "the value is INF"])
+def test_non_finite_values_cannot_be_published(bad):
+    with pytest.raises(ValueError):
+        published(x=bad)
+
+
+def test_a_weight_gradient_must_have_the_shape_of_its_matrix():
+    ctx = Context("t", "a", Checks(), {})
+    W = np.ones((3, 2))
+    ctx.value("dW", np.ones((3, 2)), grad_of=W, layout="denominator")
+    ctx.value("dWn", np.ones((3, 2)), grad_of=W, layout="numerator")  # the book's rule: W's shape in both
+    with pytest.raises(CheckFailed, match="W's shape"):
+        ctx.value("a_deltaT", np.ones((2, 3)), grad_of=W, layout="numerator")  # the strict numerator arrangement
+    with pytest.raises(CheckFailed, match="layout must be"):
+        ctx.value("dW2", np.ones((3, 2)), grad_of=W, layout="sideways")
+
+
+# --- answers ------------------------------------------------------------------
+
+
+def test_an_answer_is_checked_against_its_mistakes():
+    ctx = Context("t", "a", Checks(), {})
+    ctx.answer("ex", np.array([[1.0], [2.0]]), mistakes={"sign": -np.array([[1.0], [2.0]])})
+    assert ctx.check.records[-1].label.startswith("answer ex")
+    with pytest.raises(CheckFailed, match="cannot be told apart"):
+        ctx.answer("ex2", 0.5, mistakes={"sign": 0.5})  # a 'mistake' that gives the right answer
+
+
+def test_an_answer_field_carries_the_hint_for_each_mistake():
+    ctx = Context("t", "a", Checks(), {})
+    ctx.answer("ex", (3, 2), mistakes={"transpose": (2, 3)})
+    html = answers.field("t.ex", ctx.values["t.ex"], "f1")
+    assert 'data-bp-widget="answer"' in html and " hidden>" in html and 'aria-live="polite"' in html
+    assert "transpose of the right answer" in html  # the sentence from includes/hints.md
+    ctx.answer("ex3", 1.0, mistakes={"no-such-mistake": 2.0})
+    with pytest.raises(KeyError, match="no-such-mistake"):
+        answers.field("t.ex3", ctx.values["t.ex3"], "f2")
+
+
+# --- math in the source, TeX in the output ---------------------------------------
+
+
+@pytest.mark.parametrize("text, line, says", [
+    ("One.\n\nThe value \\(a = b is open.\n", 3, "never closed"),
+    ("A lone $ sign here.\n", 1, "lone '$'"),
+    ("Closes \\) nothing.\n", 1, "never opened"),
+    ("$$\nx = 1\n", 1, "never closed"),
+    ("Cost is $x + y.\n", 1, "never closed"),
+])
+def test_math_left_open_is_found_with_its_line(text, line, says):
+    _, problems = texscan.math_spans(text)
+    assert [p.line for p in problems] == [line] and says in problems[0].message, problems
+
+
+def test_math_spans_skip_code_and_cover_multiline_inline_math():
+    text = "Code `\\(` and\n\n```\n$ not math\n```\n\nInline \\(a +\nb\\) and $c$ and \\$5.\n"
+    spans, problems = texscan.math_spans(text)
+    assert not problems
+    assert [text[a:b] for a, b in spans] == ["\\(a +\nb\\)", "$c$"]
+
+
+@pytest.mark.parametrize("html, leaked", [
+    ("<p>The \\frac{a}{b} leaked.</p>", True),
+    ("<p>An open \\( paren.</p>", True),
+    ("<p>Raw $$x$$ here.</p>", True),
+    ("<p>Superscript x^{2} here.</p>", True),
+    ("<p>Fine <code>\\frac</code> and <span class=\"katex\">\\frac</span>.</p>", False),
+    ("<p>Costs $5 and $6.</p>", False),
+])
+def test_tex_outside_math_is_found(html, leaked):
+    assert bool(texscan.leaks(html)) is leaked
+
+
+# --- pages: anchors, links, labels --------------------------------------------------
+
+
+@pytest.mark.parametrize("heading", ["The 2-3-2 network", "∂L/∂W⁽³⁾: why a⁽²⁾ is transposed", "Mini-batches, `X` as rows",
+                                     "Trap 2: aᵀδ vs aδᵀ", "What *stops* the build"])
+def test_anchor_slugs_match_python_markdown(heading):
+    html = markdown.markdown(f"## {heading}", extensions=["toc"])
+    expected = re.search(r'id="([^"]*)"', html)[1]
+    assert pages.slugify(heading) == expected
+
+
+def test_links_to_missing_pages_and_headings_name_the_line(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\n## Real heading\n\nText.\n", encoding="utf-8")
+    lines = ["# B", "", "See [a](a.md#real-heading), [gone](gone.md), [bad](a.md#unreal) and [here](#b).", "[ref]: a.md#nope"]
+    (docs / "b.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(pages, "DOCS", docs)
+    problems = pages.link_problems(pages.Page("b.md", 0), lines)
+    assert len(problems) == 3, problems
+    assert "docs/b.md:3: the link 'gone.md'" in problems[0]
+    assert "docs/b.md:3: the link 'a.md#unreal' names '#unreal'" in problems[1]
+    assert "docs/b.md:4: the link 'a.md#nope'" in problems[2]
+
+
+def test_nav_entries_naming_missing_pages_give_the_config_line(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text("site_name: x\nnav:\n  - Home: index.md\n  - Part:\n      - Gone: gone.md\nplugins: []\n", encoding="utf-8")
+    monkeypatch.setattr(pages, "DOCS", docs)
+    assert pages.nav_problems(config) == ["mkdocs.yml:5: the nav entry names docs/gone.md, which does not exist"]
+
+
+def test_one_label_one_formula(tmp_path, monkeypatch):
+    docs, inc = tmp_path / "docs", tmp_path / "includes"
+    docs.mkdir()
+    inc.mkdir()
+    (inc / "equations.md").write_text("$$\nz = W a + b \\tag{F1}\n$$\n", encoding="utf-8")
+    (docs / "same.md").write_text("# S\n\n$$\nz = W a + b \\tag{F1}\n$$\n", encoding="utf-8")
+    (docs / "other.md").write_text("# O\n\nText.\n\n$$\nz = W^\\top a + b \\tag{F1}\n$$\n", encoding="utf-8")
+    monkeypatch.setattr(pages, "DOCS", docs)
+    monkeypatch.setattr(pages, "INCLUDES", inc)
+    monkeypatch.setattr(pages, "REPO", tmp_path)
+    assert not pages.label_problems(pages.Page("same.md", 0))
+    problems = pages.label_problems(pages.Page("other.md", 0))
+    assert problems == ["docs/other.md:6: the label (F1) names a different formula here than at includes/equations.md:2; "
+                        "one label, one formula: give the variant a label of its own"]
+
+
+# --- artifacts, badges, the cache -------------------------------------------------------
+
+
+def test_badge_escapes_text_and_keeps_math_for_katex():
+    html = badge("ns", "a", [CheckRecord("δ <b> & $a^\\top b$", "ok", "that")])
+    assert "δ &lt;b&gt; &amp; " in html and '<span class="arithmatex">\\(a^\\top b\\)</span>' in html
+    assert html.startswith('<details class="bp-checks" data-search-exclude>') and "1 check passed" in html
+
+
+@pytest.mark.parametrize("body", ["| x | NaN |", "value: INF", "-inf", "Infinity"])
+def test_non_finite_text_in_an_artifact_stops_it(body):
+    checks = Checks()
+    checks.that("x", True, "ok")
+    with pytest.raises(CheckFailed, match="non-finite"):
+        render("ns", "a", body, checks)
+
+
+def test_an_artifact_without_checks_stops_it():
+    with pytest.raises(CheckFailed, match="records no checks"):
+        render("ns", "a", "| a |", Checks())
+
+
+def test_the_seal_notices_any_edit_to_an_entry():
+    entry = {"key": "k", "outputs": {}, "values": {"ns.x": {"kind": "number", "text": "0.5000"}}, "checks": {"a": [["that"]]}}
+    entry["seal"] = cache.seal(entry)
+    assert cache.intact("none", entry)
+    entry["values"]["ns.x"]["text"] = "0.6000"
+    assert not cache.intact("none", entry)
+
+
+@pytest.mark.parametrize("data, positive", [([1.0, np.nan], False), ([1.0, np.inf], False), ([1.0, 0.0], True), ([1.0, -2.0], True)])
+def test_figure_data_that_a_plot_would_drop_stops_the_build(data, positive):
+    with pytest.raises(NonFiniteError):
+        plotted("series", data, positive=positive)
+    assert plotted("series", [1.0, 2.0], positive=positive).tolist() == [1.0, 2.0]
+
+
+def test_generated_blocks_are_taken_out_of_paragraphs_whole():
+    inner = '<div class="bp-row"><div class="x">a</div><div>b</div></div>'
+    html = f"<p>before</p>\n<p>{inner}</p>\n<p>after</p>"
+    assert unwrap_blocks(html) == f"<p>before</p>\n{inner}\n<p>after</p>"
+    assert unwrap_blocks("<p>text <div class=\"bp-row\">x</div> more</p>") == "<p>text <div class=\"bp-row\">x</div> more</p>"
+
+
+# --- many failures, one screen ------------------------------------------------------------
+
+
+def test_many_failures_are_grouped_by_the_line_they_share():
+    where = {"file": "scripts/backprop/network.py", "line": 150, "code": "delta[l] = (W[l + 1] @ delta[l + 1])"}
+    failures = [Failure(f"gen{i % 5}", f"a{i}", "Traceback ...\nValueError: matmul mismatch", "ValueError", where) for i in range(40)]
+    failures.append(Failure("gen9", "z", "check 'δ' failed: relative error 1e-01 exceeds tolerance 1e-07\n  analytic = ...", "check", None))
+    text = report(failures)
+    assert len(text.splitlines()) < 40
+    assert text.startswith("41 artifacts in 6 generators failed")
+    assert "- 40 raised at scripts/backprop/network.py:150 (in 5 generators):" in text
+    assert "ValueError: matmul mismatch" in text and "check 'δ' failed" in text
+
+
+# --- the fault-injection seam --------------------------------------------------------------
+
+
+def test_a_fault_in_the_reference_code_reaches_a_shared_helper():
+    """worked_example() binds backward at import time; the fault still reaches it (the seam is the source)."""
+    clean = run_chapter("net232")
+    assert not clean[2]
+    _, _, failures = run_chapter("net232", Fault("backprop/network.py", "(W[l + 1].T @ delta[l + 1])", "(W[l + 1].T @ delta[l + 1] * 2)"))
+    assert "running" in failed(failures)
+
+
+def test_a_fault_that_no_longer_matches_the_source_is_reported():
+    with pytest.raises(AssertionError, match="exactly once"):
+        run_chapter("net232", Fault("backprop/network.py", "this text is not in the file", "x"))
