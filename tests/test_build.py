@@ -302,7 +302,7 @@ def test_a_hand_edited_value_in_the_cache_never_reaches_a_page(tmp_path):
     assert "1 generator(s) run ['net232']" in out, out
     assert json.loads(manifest.read_text(encoding="utf-8"))["net232"]["values"]["net232.J"]["text"] == true_text
     # The same for a generated file edited by hand.
-    table = root / "generated" / "net232" / "forward.md"
+    table = root / "generated" / "net232" / "graph.md"
     table.write_text(table.read_text(encoding="utf-8").replace("0.", "9.", 1), encoding="utf-8")
     assert "1 generator(s) run ['net232']" in generate(root).stdout
 
