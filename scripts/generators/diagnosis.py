@@ -93,7 +93,8 @@ def as_written_artifact(ctx):
     ctx.check.that("names the first junction", "δ(3) (2, 1) by W(3) (2, 3)" in message, message)
     ctx.value("message", message)
     ctx.value("as_written_shapes", r" \cdot ".join(tex_shape(f.shape) for f in chain))
-    ctx.value("as_written_numbers", braced(chain))
+    ctx.value("as_written_numbers_a", braced(chain[:2]))  # two lines, for narrow screens
+    ctx.value("as_written_numbers_b", braced(chain[2:]))
     svg = chain_svg([(f.name.replace("(3)", "⁽³⁾").replace("(1)", "⁽¹⁾"), f.shape) for f in chain], salt="diagnosis-as-written",
                     grid=True, title="The question's chain", desc=" · ".join(shape(f.value) for f in chain))
     return figure(svg, " · ".join(shape(f.value) for f in chain))

@@ -149,7 +149,8 @@ def chain(layout: str):
         ctx.check.gradient("∂L/∂z(2)", column, fd_z(net, y, 1, cache.z[1]))
         tex = " ".join(braced(f.tex.replace(r"\partial J", r"\partial L"), f.value) for f in factors)
         ctx.value(f"jacobians_{layout}", in_question_numbering(tex))
-        ctx.value(f"numbers_{layout}", " ".join(tex_matrix(f.value) for f in factors))
+        for half, part in (("a", factors[:2]), ("b", factors[2:])):  # two lines, for narrow screens
+            ctx.value(f"numbers_{layout}_{half}", " ".join(tex_matrix(f.value) for f in part))
         return chain_figure([(f.name, f.value) for f in factors], ("dJ/dz[1]", product), f"net232-{layout}")
     return make
 
