@@ -15,7 +15,7 @@ from backprop.losses import loss
 from book.artifacts import artifact
 from book.markup import figure
 from book.shapes import chain_svg
-from book.tables import tex_bound
+from book.tables import shape, tex_bound
 
 sigma = activation("sigmoid")
 mse = loss("squared_error")
@@ -115,9 +115,9 @@ def answer2(ctx):
     ctx.value("a2_b", tex_bound(ctx.check.gradient("∇_b J = ∇_z J, hidden layer", grads.db[1], b_fd)))
     hidden = fd_W(net, x, y, 1)
     ctx.value("a2_l", tex_bound(ctx.check.gradient("∇_W(l) J, l hidden", grads.delta[1] @ x.T, hidden)))
-    ctx.check.that("∂J/∂W(L) has another shape", grads.dW[2].shape != hidden.shape, f"{grads.dW[2].shape} ≠ {hidden.shape}")
+    ctx.check.that("∂J/∂W(L) has another shape", grads.dW[2].shape != hidden.shape, f"{shape(grads.dW[2])} ≠ {shape(hidden)}")
     ctx.check.close("z(2) = W(2) a(1) + b(2)", cache.z[1], net.W[1] @ x + net.b[1], tol=1e-15)
-    ctx.check.that("b(2) ≠ 0", bool(np.any(net.b[1] != 0)), "the sum alone is not z(2)")
+    ctx.check.that("b(2) ≠ 0", bool(np.any(net.b[1] != 0)), "Σ alone ≠ z(2)")
     return ""
 
 
