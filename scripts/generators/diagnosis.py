@@ -195,10 +195,10 @@ def summary(ctx):
         elif kind == "shape":
             ctx.check.raises(f"({fault}) alone: no product", lambda f=fault: multiply(corrected(p, f)), ShapeError)
         else:
-            ctx.check.that(f"({fault}) alone: wrong numbers", value > 0.1, f"{value:.3f}")
+            ctx.check.that(f"({fault}) alone: wrong", value > 0.1, f"{value:.3f}")
         ctx.value(f"alone_{fault}", tex_bound(value) if fault == "d" else value, digits=3)
         kind, value = outcome(fixed_alone(p, fault), p.fd)
-        ctx.check.that(f"({fault}) fixed alone: no product", kind == "shape", rf"ShapeError at \({value}\)")
+        ctx.check.that(f"only ({fault}) fixed: no product", kind == "shape", rf"ShapeError at \({value}\)")
         ctx.value(f"fixed_{fault}", value)
     # (c) and (e) score alike: σ′² is σ′ times too small, 1 is 1/σ′ too large; either way 1 − σ′ of the larger.
     one_minus = 1 - float(np.min(p.slope))
@@ -263,7 +263,7 @@ def ex2(ctx):
 def ex3(ctx):
     p = example()
     row = multiply([F("δ(3)ᵀ", p.delta3.T), F("W(3)", p.W3), F("diag(σ′)", np.diag(p.slope[:, 0]))])
-    ctx.check.close("δ(3)ᵀ W(3) diag(σ′) = δ(2)ᵀ", row, p.grads.delta[1].T, tol=1e-12)
+    ctx.check.close("numerator row = δ(2)ᵀ", row, p.grads.delta[1].T, tol=1e-12)
     ctx.value("ex3_message", ctx.check.raises("appending a(1)ᵀ fails", lambda: multiply([F("row", row), F("a(1)ᵀ", p.x.T)]),
                                               ShapeError))
     ctx.value("ex3_err", tex_bound(ctx.check.gradient("rowᵀ a(1)ᵀ = ∂L/∂W(2)", row.T @ p.x.T, p.fd)))
