@@ -27,9 +27,9 @@ browser:
 	@{ [ -x "$${CHROMIUM:-/usr/bin/chromium}" ] && command -v java >/dev/null; } || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver default-jre-headless fonts-dejavu-core >/dev/null; }
 
-# Errors show in the browser while serving (the extension and hooks.py); the build is not strict.
+# Errors show in the browser while serving (the extension and hooks.py); a save rebuilds only the pages it affects.
 serve: setup
-	BOOK_SERVE=1 BOOK_STRICT=false $(BIN)/mkdocs serve --livereload
+	BOOK_SERVE=1 BOOK_STRICT=false $(BIN)/mkdocs serve --livereload --dirty
 
 # All or nothing: generate and check, build into a fresh folder, swap it in (or remove site/ on failure).
 # ENGINE=properdocs or ENGINE=zensical builds the same sources with another engine (make engines).

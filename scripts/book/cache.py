@@ -18,6 +18,7 @@ file) makes the generator run again instead of reaching a reader.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import sys
@@ -132,19 +133,39 @@ def all_fresh() -> bool:
         intact("book", manifest.get("book", {}))
 
 
-def served_values() -> dict[str, dict]:
-    """Every published value, from entries that pass their seal only."""
-    out: dict[str, dict] = {}
+def served_state() -> tuple:
+    """A cheap fingerprint of what the cache serves: the manifest's and each output folder's stamps.
+
+    The engine writes every file by rename, which also touches its folder, so a regeneration
+    changes this; a hand edit in place is caught when a build starts (all_fresh hashes every file).
+    """
+    stamps = [(p.name, p.stat().st_mtime_ns) for p in GENERATED.iterdir()] if GENERATED.is_dir() else []
+    try:
+        manifest = MANIFEST.stat()
+        stamps.append(("manifest", manifest.st_mtime_ns, manifest.st_size))
+    except OSError:
+        pass
+    return tuple(sorted(stamps))
+
+
+@functools.lru_cache(maxsize=2)
+def _served(state: tuple) -> tuple[dict[str, dict], frozenset[str]]:
+    """Every published value and `ns/name.md` artifact of the entries that pass their seal."""
+    values: dict[str, dict] = {}
+    artifacts: set[str] = set()
     for ns, entry in load().items():
         if intact(ns, entry):
-            out.update(entry.get("values", {}))
-    return out
+            values.update(entry.get("values", {}))
+            artifacts.update(f"{ns}/{name}" for name in entry.get("outputs", {}) if name.endswith(".md"))
+    return values, frozenset(artifacts)
 
 
-def served_artifacts() -> set[str]:
-    """`ns/name.md` for every artifact of an intact entry."""
-    return {f"{ns}/{name}" for ns, entry in load().items() if intact(ns, entry)
-            for name in entry.get("outputs", {}) if name.endswith(".md")}
+def served_values() -> dict[str, dict]:
+    return _served(served_state())[0]
+
+
+def served_artifacts() -> frozenset[str]:
+    return _served(served_state())[1]
 
 
 def write_if_changed(path: Path, text: str) -> bool:

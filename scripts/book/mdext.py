@@ -51,29 +51,38 @@ def _fail(problems: list[str], title: str) -> None:
 # Generation, once per change
 
 _verified: tuple | None = None
+_failed: tuple[tuple, str] | None = None  # (input state, report) of the last failed generation
 
 
 def _inputs_state() -> tuple:
-    """Modification times of everything generation depends on (cheap to compute)."""
-    globs = ("scripts/backprop/*.py", "scripts/book/*", "scripts/generators/*.py", "generated/**/*")
-    return tuple(sorted((p.as_posix(), p.stat().st_mtime_ns) for g in globs for p in REPO.glob(g) if p.is_file()))
+    """Stamps of everything generation depends on, and of what it serves (cheap: no file is read)."""
+    globs = ("scripts/backprop/*.py", "scripts/book/*", "scripts/generators/*.py")
+    sources = tuple(sorted((p.as_posix(), p.stat().st_mtime_ns) for g in globs for p in REPO.glob(g) if p.is_file()))
+    return sources + cache.served_state()
 
 
 def ensure_generated() -> None:
-    """Run the generators whose outputs are missing, stale or tampered with; raise with the report."""
-    global _verified
+    """Run the generators whose outputs are missing, stale or tampered with; raise with the report.
+
+    Once per change: a state already verified is not checked again, and a state that failed
+    fails again at once (every page of a build would otherwise rerun a generator that hangs).
+    """
+    global _verified, _failed
     state = _inputs_state()
     if state == _verified:
         return
+    if _failed is not None and _failed[0] == state:
+        raise BookError(_failed[1])
     if not cache.all_fresh():
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SCRIPTS), os.environ.get("PYTHONPATH")])),
                "PYTHONDONTWRITEBYTECODE": "1"}
         proc = subprocess.run([sys.executable, "-m", "book.generate", "--quiet"], cwd=REPO, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            _verified = None
-            raise BookError("build-time artifact generation failed\n" + (proc.stderr or proc.stdout).rstrip())
+            message = "build-time artifact generation failed\n" + (proc.stderr or proc.stdout).rstrip()
+            _failed = (_inputs_state(), message)
+            raise BookError(message)
         state = _inputs_state()
-    _verified = state
+    _verified, _failed = state, None
 
 
 # ---------------------------------------------------------------------------
@@ -98,6 +107,7 @@ def _suggest(word: str, choices) -> str:
 
 
 SERVE = os.environ.get("BOOK_SERVE") == "1"  # `make serve`: show a problem in the page instead of stopping
+ERRORED: set[str] = set()  # pages that showed a problem under serve (rebuilt on the next save, whatever changed)
 
 
 def _shown(e: BookError) -> str:
@@ -119,6 +129,8 @@ class _Guarded(Preprocessor):
                 if not SERVE:
                     raise
                 self.md.book_error = error = e
+                if page := getattr(self.md, "book_page", None):
+                    ERRORED.add(page.rel)
         # The page becomes the error (once the stash can hold it: after the whitespace step).
         return [self.md.htmlStash.store(_shown(error))] if self.STASH_OK else lines
 
@@ -134,9 +146,9 @@ class ReferencePreprocessor(_Guarded):
     STASH_OK = False  # runs before the whitespace step, which strips stash markers
 
     def _run(self, lines: list[str]) -> list[str]:
-        ensure_generated()
         text = "\n".join(lines)
         page = self.md.book_page = pages.identify(text)
+        ensure_generated()
         where = page.src if page else "the page (not found in docs/)"
         offset = page.offset if page else 0
         known, served = cache.served_artifacts(), cache.served_values()
@@ -289,6 +301,8 @@ class MathPostprocessor(Postprocessor):
         except BookError as e:
             if not SERVE:
                 raise
+            if page := getattr(self.md, "book_page", None):
+                ERRORED.add(page.rel)
             return _shown(e)
 
     def _run(self, text: str) -> str:
