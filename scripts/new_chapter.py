@@ -19,8 +19,9 @@ REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "scripts" / "templates"
 
 
-def add_to_nav(mkdocs_yml: str, slug: str, title: str, section: str) -> str:
-    """Inserts `- Title: slug.md` at the end of the nav section `section` (or a new section at the end)."""
+def add_to_nav(mkdocs_yml: str, slug: str, title: str, section: str, after: str | None = None) -> str:
+    """Inserts `- Title: slug.md` at the end of the nav section `section`; a new section goes after the
+    section `after` (or at the end of the nav)."""
     lines = mkdocs_yml.splitlines()
     try:
         nav = lines.index("nav:")
@@ -36,7 +37,12 @@ def add_to_nav(mkdocs_yml: str, slug: str, title: str, section: str) -> str:
             lines.insert(j, entry)
             break
     else:
-        lines[end:end] = [f"  - {section}:", entry]
+        at = end
+        for i in range(nav + 1, end):
+            if after and lines[i].strip() == f"- {after}:":
+                at = next((j for j in range(i + 1, end) if not lines[j].startswith("      ")), end)
+                break
+        lines[at:at] = [f"  - {section}:", entry]
     return "\n".join(lines) + "\n"
 
 
@@ -45,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("slug", help="file name of the page, e.g. 'weight-decay'")
     parser.add_argument("title")
     parser.add_argument("--section", default="General networks", help="nav section to add the page to")
+    parser.add_argument("--after", default="General networks", help="where a new section goes: after this section")
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z][a-z0-9-]*", args.slug):
         parser.error("slug: lower-case letters, digits and '-', starting with a letter")
@@ -62,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         target.write_text(template.read_text(encoding="utf-8").format(**fields), encoding="utf-8")
         print(f"created {target.relative_to(REPO)}")
     config = REPO / "mkdocs.yml"
-    config.write_text(add_to_nav(config.read_text(encoding="utf-8"), args.slug, args.title, args.section), encoding="utf-8")
+    config.write_text(add_to_nav(config.read_text(encoding="utf-8"), args.slug, args.title, args.section, args.after), encoding="utf-8")
     print(f"added '{args.title}' to the nav section '{args.section}' in mkdocs.yml")
     return 0
 

@@ -24,14 +24,14 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "artifacts-ci" / "scr
 
 
 def page_paths(site: Path) -> list[str]:
-    """URL paths of every page MkDocs wrote (directory URLs), the print page last."""
+    """URL paths of every page MkDocs wrote (directory URLs)."""
     paths = []
     for index in sorted(site.rglob("index.html")):
         rel = index.parent.relative_to(site).as_posix()
         if rel.startswith(("assets", "search")):
             continue
         paths.append("" if rel == "." else rel + "/")
-    return sorted(paths, key=lambda p: (p.startswith("print_page"), p))
+    return sorted(paths)
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +43,24 @@ def built_site(tmp_path_factory) -> Path:
                           cwd=REPO, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     return site
+
+
+PDF_NAME = "backprop-in-matrix-notation.pdf"  # the name docs/index.md links to
+
+
+@pytest.fixture(scope="session")
+def built_book(built_site) -> Path:
+    """The built site with its PDF edition in it, as `make pdf` leaves site/ and the deploy publishes it.
+
+    Runs the same command as `make pdf`; its summary line (pages, size, seconds) is kept in pdf-build.log.
+    """
+    pdf = built_site / PDF_NAME
+    if not pdf.exists():
+        env = {**os.environ, "PYTHONPATH": str(REPO / "scripts"), "CHROMIUM": CHROMIUM}
+        proc = subprocess.run([sys.executable, "-m", "pdf", str(built_site)], cwd=REPO, capture_output=True, text=True, env=env)
+        (built_site.parent / "pdf-build.log").write_text(proc.stderr, encoding="utf-8")
+        assert proc.returncode == 0, proc.stderr
+    return built_site
 
 
 def site_prefix() -> str:

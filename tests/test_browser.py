@@ -60,7 +60,16 @@ def open_page(context, url, scheme, width, forget_palette=True):
 # JavaScript run in the page: facts a reader would notice.
 PAGE_FACTS = r"""
 () => {
-  const raw = [...document.querySelectorAll('.arithmatex')].filter(e => /^\s*(\\\(|\\\[|\$)/.test(e.textContent));
+  const raw = [...document.querySelectorAll('.arithmatex')].filter(e => /^\s*(\\\(|\\\[|\$)/.test(e.textContent))
+    .map(e => e.textContent.slice(0, 60));
+  // TeX anywhere in the text a reader sees: outside rendered math, code and figures (a delimiter left open).
+  const skip = 'code, pre, .katex, svg, math, template, script, style, kbd';
+  const walker = document.createTreeWalker(document.querySelector('article') || document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement.closest(skip)) continue;
+    const m = n.textContent.match(/\\[A-Za-z]{2,}|\\[()[\]]|\$\$|[_^]\{/);
+    if (m) raw.push(n.textContent.slice(Math.max(0, m.index - 30), m.index + 30));
+  }
   const errors = document.querySelectorAll('.katex-error').length;
   const imgs = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   const svgs = [...document.querySelectorAll('figure.bp-figure svg')].map(s => {
@@ -70,7 +79,7 @@ PAGE_FACTS = r"""
   });
   const doc = document.documentElement;
   return {
-    raw: raw.map(e => e.textContent.slice(0, 60)), katexErrors: errors, brokenImages: imgs, svgs,
+    raw, katexErrors: errors, brokenImages: imgs, svgs,
     overflow: doc.scrollWidth - window.innerWidth,
     mathml: document.querySelectorAll('.katex math').length,
     katex: document.querySelectorAll('.katex').length,
@@ -156,4 +165,14 @@ def test_colour_scheme_toggle_switches_and_persists(browser_context, site_url):
     assert colour != "rgb(0, 0, 0)"
     page.click("form[data-md-component=palette] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'", timeout=5000)
+    page.close()
+
+
+@pytest.mark.parametrize("leak", ["an open \\\\( delimiter", "a stray \\\\frac{a}{b}", "raw $$x$$ here", "x^{2} typed"])
+def test_the_page_check_sees_raw_tex_outside_math(browser_context, site_url, leak):
+    """Fault injection for the raw-TeX check: text that escaped the math renderer is reported."""
+    page, _ = open_page(browser_context, site_url + "net232/", "light", 1280)
+    assert not page.evaluate(PAGE_FACTS)["raw"]
+    page.evaluate(f"document.querySelector('article p').append({leak!r})")
+    assert page.evaluate(PAGE_FACTS)["raw"], leak
     page.close()

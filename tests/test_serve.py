@@ -39,6 +39,11 @@ class Server:
         for line in self.proc.stdout:
             self.lines.append(line.rstrip())
 
+    def base_url(self) -> str:
+        """Waits until the server listens; its address, under the site's path."""
+        self.wait_for(lambda: any("Serving on" in line for line in self.lines))
+        return next(line for line in self.lines if "Serving on" in line).split("Serving on ")[1].strip()
+
     def builds(self) -> int:
         return sum("Building documentation" in line for line in self.lines)
 
@@ -80,8 +85,7 @@ def test_serve_regenerates_on_script_edit_and_does_not_loop(tmp_path):
     port = free_port()
     server = Server(root, port)
     try:
-        server.wait_for(lambda: any("Serving on" in line for line in server.lines))
-        base = next(line for line in server.lines if "Serving on" in line).split("Serving on ")[1].strip()
+        base = server.base_url()
         page = base + "net232/"
         assert "The 2-3-2 network as a graph" in fetch(page)
         time.sleep(3)
@@ -117,8 +121,7 @@ def test_serve_shows_errors_in_the_browser_and_recovers(tmp_path):
     finally:
         del os.environ["BOOK_GENERATOR_TIMEOUT"]
     try:
-        server.wait_for(lambda: any("Serving on" in line for line in server.lines))
-        base = next(line for line in server.lines if "Serving on" in line).split("Serving on ")[1].strip()
+        base = server.base_url()
         index = root / "docs" / "index.md"
         good = index.read_text(encoding="utf-8")
         # Malformed TeX: the page says where, and reloads by itself once fixed.
@@ -147,8 +150,7 @@ def test_a_save_rebuilds_only_the_pages_it_affects(tmp_path):
     port = free_port()
     server = Server(root, port)
     try:
-        server.wait_for(lambda: any("Serving on" in line for line in server.lines))
-        base = next(line for line in server.lines if "Serving on" in line).split("Serving on ")[1].strip()
+        base = server.base_url()
         before = server.page_stamps()
         assert len(before) >= 12
         index = root / "docs" / "index.md"

@@ -121,7 +121,7 @@ def profile_rebuild(root: Path, md: Path, top: int = 22) -> str:
 
 
 class Server:
-    """`mkdocs serve --livereload` in the copy, as `make serve` runs it (print page off), log lines timestamped."""
+    """`mkdocs serve --livereload` in the copy, as `make serve` runs it, log lines timestamped."""
 
     def __init__(self, root: Path):
         self.port = free_port()
@@ -129,7 +129,7 @@ class Server:
         self.lock = threading.Lock()
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
-            cwd=root, env={**build_env(), "BOOK_PRINT_PAGE": "false"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=root, env=build_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             bufsize=1,
         )
         self.reader = threading.Thread(target=self._read, daemon=True)

@@ -274,7 +274,7 @@ def heaviest_page(site: Path) -> tuple[Path, int]:
     best, most = None, -1
     for f in sorted(site.rglob("index.html")):
         rel = f.parent.relative_to(site).as_posix()
-        if rel.startswith(("print_page", "search", "assets", "404")):
+        if rel.startswith(("search", "assets", "404")):
             continue
         n = f.read_text(encoding="utf-8").count('class="katex"')
         if n > most:

@@ -1,6 +1,6 @@
 """The book's performance benchmark: `make bench` (= .venv/bin/python scripts/bench/run.py).
 
-Sections (all by default; pick some with --only build,reader,reference):
+Sections (all by default; pick some with --only build,reader,reference,pdf):
 
   build      cold, warm, prose-edit, generator-edit and "plain" builds of a clean temporary copy,
              and the save-to-reload time under `mkdocs serve --livereload`
@@ -9,6 +9,7 @@ Sections (all by default; pick some with --only build,reader,reference):
   reference  batched forward/backward of an MLP against its GEMM lower bound and a per-example loop
   widgets    what the shape explorer adds to a page: JS and CSS bytes, first contentful paint and layout
              shift, against the same page without it
+  pdf        the PDF edition (`make pdf`) printed from a built site: seconds, pages, size
 
 Figures are medians of several runs; ratios are taken between runs made side by side in the
 same round (A B, B A, ...), because a small shared machine is noisy. Figures go to stdout
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import REPO, SectionResult, log, machine  # noqa: E402
 
-SECTIONS = ("build", "reader", "reference", "widgets")
+SECTIONS = ("build", "reader", "reference", "widgets", "pdf")
 RESULTS = REPO / "bench-results.md"
 
 
@@ -46,6 +47,10 @@ def run_section(name: str, quick: bool) -> SectionResult:
         import widgets
 
         return widgets.run(quick=quick)
+    if name == "pdf":
+        import pdf_edition
+
+        return pdf_edition.run(quick=quick)
     import reference
 
     return reference.run(quick=quick)

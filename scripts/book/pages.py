@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from .artifacts import DOCS, REPO
-from .texscan import math_spans
+from .texscan import math_spans, prose_lines
 
 FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n(---|\.\.\.)\s*\n", re.S)
 HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -24,7 +24,6 @@ HTML_ID = re.compile(r"""\bid=["']([^"']+)["']""")
 LINK = re.compile(r"(?<!!)\[(?:[^\]\\]|\\.)*\]\((?P<target>[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 REF_DEF = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s+(?P<target>\S+)")
 TAG = re.compile(r"\\tag\{(?P<label>[^}]*)\}")
-FENCE = re.compile(r"^\s*(```+|~~~+)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,20 +70,6 @@ def identify(text: str) -> Page | None:
 
 def source_lines(rel: str) -> list[str]:
     return (DOCS / rel).read_text(encoding="utf-8").splitlines()
-
-
-def prose_lines(lines: list[str]):
-    """(line number, line) outside fenced code."""
-    fence = None
-    for i, line in enumerate(lines, start=1):
-        if fence is None and (m := FENCE.match(line)):
-            fence = m[1]
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            continue
-        yield i, line
 
 
 # ---------------------------------------------------------------------------

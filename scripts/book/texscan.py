@@ -25,6 +25,20 @@ INLINE_CODE = re.compile(r"(`+)(?:.+?)\1", re.S)
 INLINE_TOKEN = re.compile(r"\\\(|\\\)|(?<!\\)\$(?!\$)")
 
 
+def prose_lines(lines: list[str]):
+    """(line number, line) of the lines outside fenced code."""
+    fence = None
+    for i, line in enumerate(lines, start=1):
+        if fence is None and (m := FENCE.match(line)):
+            fence = m[1]
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            continue
+        yield i, line
+
+
 def _blank(m: re.Match) -> str:
     return re.sub(r"[^\n]", " ", m[0])
 
@@ -175,16 +189,12 @@ def typed_numbers(text: str) -> list[Problem]:
     for a, b in spans:
         scan(blanked[a:b], a, "a formula")
         in_math[a:b] = [True] * (b - a)
-    fence, pos = None, 0
-    for line in text.splitlines(keepends=True):
-        start, pos = pos, pos + len(line)
-        if fence is None and (m := FENCE.match(line)):
-            fence = m[1]
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            continue
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    for i, line in prose_lines(lines):
+        start, pos = starts[i - 1], starts[i]
         for m in CELL.finditer(line):
             scan(REFERENCE.sub(_blank, m[1]), start + m.start(1), "an HTML table")
         if line.lstrip().startswith("|"):

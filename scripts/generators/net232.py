@@ -181,7 +181,7 @@ def ex1(ctx):
     d, a = grads.delta[2], cache.a[1]
     entry = d[0, 0] * a[1, 0]  # (B3), row 1, column 2
     ctx.check.gradient("∂L/∂W(3)₁₂ = δ₁ a₂", np.array([entry]), fd_W(net, x, y, 2)[[0], 1])
-    ctx.answer("ex1_entry", entry, mistakes={"sign": -entry, "wrong-layer": d[0, 0] * x[1, 0], "transpose": d[1, 0] * a[0, 0]})
+    ctx.answer("ex1_entry", entry, mistakes={"sign": -entry, "wrong-layer": d[0, 0] * x[1, 0], "swapped-indices": d[1, 0] * a[0, 0]})
     return ""
 
 

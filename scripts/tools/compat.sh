@@ -15,7 +15,7 @@ export NO_MKDOCS_2_WARNING=1
 engine() {  # name, pip spec, build command...
   local name=$1 spec=$2; shift 2
   python3 -m venv "$work/venv-$name" && "$work/venv-$name/bin/pip" install -q "$spec" \
-    mkdocs-material==9.8.2 pymdown-extensions==13.1.2 numpy matplotlib mkdocs-print-site-plugin >/dev/null 2>&1 \
+    mkdocs-material==9.8.2 pymdown-extensions==13.1.2 numpy matplotlib >/dev/null 2>&1 \
     || { echo "$name: could not install $spec"; return; }
   local log="$work/$name.log"
   if PATH="$work/venv-$name/bin:$PATH" "$@" >"$log" 2>&1; then
