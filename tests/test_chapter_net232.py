@@ -134,7 +134,8 @@ def test_a_target_that_does_not_flip_the_errors_is_caught():
 
 def test_a_mistake_that_gives_the_right_answer_is_refused():
     # A "transpose" mistake that reads the same entry cannot be told apart from the answer.
-    _, _, failures = run_chapter("net232", Fault("generators/net232.py", '"swapped-indices": d[1, 0] * a[0, 0]', '"swapped-indices": entry'))
+    _, _, failures = run_chapter("net232", Fault("generators/net232.py", '"swapped-indices": d[1, 0] * a[0, 0]',
+                                                 '"swapped-indices": entry'))
     assert failed(failures) == {"ex1"}
 
 
