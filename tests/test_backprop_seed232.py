@@ -85,3 +85,11 @@ def test_backward_by_hand():
     np.testing.assert_allclose(g.dW[1], [[d2[i] * a1[j] for j in range(2)] for i in range(3)], rtol=1e-13)
     np.testing.assert_allclose(g.db[2][:, 0], d3, rtol=1e-13)
     np.testing.assert_allclose(g.db[1][:, 0], d2, rtol=1e-13)
+
+
+def test_renumbering_for_the_question_chapters():
+    from backprop.seed232 import in_question_numbering
+
+    assert in_question_numbering(r"\frac{\partial z^{(2)}}{\partial a^{(1)\top}}") == r"\frac{\partial z^{(3)}}{\partial a^{(2)\top}}"
+    assert in_question_numbering("dJ/da[2] · da[1]/dz[1]") == "dJ/da(3) · da(2)/dz(2)"
+    assert in_question_numbering("W[0] and 10^{-9}") == "W(1) and 10^{-9}"  # only layer superscripts move

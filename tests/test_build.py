@@ -198,7 +198,8 @@ def test_malformed_tex_names_page_line_and_formula(tmp_path):
 def test_generator_exception_names_the_generator(tmp_path):
     root = make_copy(tmp_path)
     gen = root / "scripts" / "generators" / "net232.py"
-    replace_once(gen, "    net, x, y, cache, grads = example()\n    a3, z3, d3", "    raise RuntimeError('boom')\n    a3, z3, d3")
+    replace_once(gen, "        net, x, y, cache, grads = worked_example()\n        a, z, d = cache.a[l]",
+                 "        raise RuntimeError('boom')\n        a, z, d = cache.a[l]")
     proc = build(root, strict=False)
     assert proc.returncode != 0
     assert "artifact net232/delta3 failed" in proc.stderr
@@ -208,10 +209,10 @@ def test_generator_exception_names_the_generator(tmp_path):
 def test_nan_in_a_table_fails(tmp_path):
     root = make_copy(tmp_path)
     gen = root / "scripts" / "generators" / "net232.py"
-    replace_once(gen, 'rows.append(["$L$", "1×1", num(J, 6)])', 'rows.append(["$L$", "1×1", num(float("nan"), 6)])')
+    replace_once(gen, 'ctx.value(f"gprime{l}", net.g[l].prime(z))', 'ctx.value(f"gprime{l}", net.g[l].prime(z) * float("nan"))')
     proc = generate(root)
     assert proc.returncode == 1
-    assert "artifact net232/forward failed" in proc.stderr and "non-finite" in proc.stderr
+    assert "artifact net232/delta3 failed" in proc.stderr and "non-finite" in proc.stderr
 
 
 def test_missing_code_section_fails(tmp_path):
@@ -299,7 +300,7 @@ def test_a_hand_edited_value_in_the_cache_never_reaches_a_page(tmp_path):
     assert "1 generator(s) run ['net232']" in out, out
     assert json.loads(manifest.read_text(encoding="utf-8"))["net232"]["values"]["net232.J"]["text"] == true_text
     # The same for a generated file edited by hand.
-    table = root / "generated" / "net232" / "forward.md"
+    table = root / "generated" / "net232" / "graph.md"
     table.write_text(table.read_text(encoding="utf-8").replace("0.", "9.", 1), encoding="utf-8")
     assert "1 generator(s) run ['net232']" in generate(root).stdout
 

@@ -1,23 +1,14 @@
-"""The errata chapter's checks catch wrong formulas; its footnotes and quoted sources stay consistent."""
+"""The errata chapter: its checks catch wrong formulas; its footnotes and quoted numbers stay consistent."""
 
-import dataclasses
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-import backprop.activations as activations
-from chapter_tools import failed, run_chapter
+from chapter_tools import Fault, failed, run_chapter
 
-ARTIFACTS = {"question", "answer1", "answer2", "dz-dwij-denominator", "dz-dwij-numerator", "output-delta", "wild",
-             "blog", "ex1"}
+ARTIFACTS = {"question", "answer1", "dz-dwij", "answer2", "output-delta", "wild", "blog", "ex1", "ex2", "ex3"}
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "errata.md"
-
-
-def replace(monkeypatch, name, **changes):
-    act = activations.ACTIVATIONS[name]
-    monkeypatch.setitem(activations.ACTIVATIONS, name, dataclasses.replace(act, **changes))
 
 
 @pytest.fixture(scope="module")
@@ -29,48 +20,78 @@ def test_chapter_builds_clean(clean):
     outputs, _, failures = clean
     assert not failures, [f.report() for f in failures]
     assert ARTIFACTS <= outputs.keys()
-    for name in ARTIFACTS:
-        assert "checks passed" in outputs[name], name
+    assert all("checks passed" in outputs[name] for name in ARTIFACTS)
 
 
-def test_every_footnote_in_the_tables_is_defined_on_the_page(clean):
-    outputs, _, _ = clean
+def test_every_footnote_is_defined_and_used():
     page = PAGE.read_text(encoding="utf-8")
-    used = {m for text in outputs.values() for m in re.findall(r"\[\^([a-z0-9]+)\]", text)}
     defined = set(re.findall(r"^\[\^([a-z0-9]+)\]:", page, re.M))
-    assert used, "the tables cite their sources"
-    assert used <= defined, f"footnotes used by the tables but not defined in errata.md: {used - defined}"
+    used = set(re.findall(r"\[\^([a-z0-9]+)\](?!:)", page))
+    assert used == defined, (used ^ defined)
+
+
+def test_every_cited_value_exists(clean):
+    _, values, _ = clean
+    cited = set(re.findall(r"\[\[(?:val|answer|shape):(errata\.[A-Za-z0-9_]+)", PAGE.read_text(encoding="utf-8")))
+    assert cited and cited <= values.keys(), cited - values.keys()
+
+
+def test_the_opinion_is_a_disputed_claim_not_an_erratum():
+    page = PAGE.read_text(encoding="utf-8")
+    tables = "\n".join(line for line in page.splitlines() if line.startswith("|"))
+    assert "more common" not in tables
+    assert re.search(r"^### A disputed claim", page, re.M)
 
 
 def test_blog_numbers_are_reproduced_not_typed(clean):
-    outputs, _, _ = clean
-    table = outputs["blog"].split("??? success")[0]
-    # the build recomputes both runs; the printed error appears in the post's column and in the second run
-    assert table.split("<details")[0].count("0.291027924") == 2 and "0.291027774" in table.split("<details")[0]
+    _, values, _ = clean
+    text = {k.removeprefix("errata.blog_"): v.get("text") for k, v in values.items() if k.startswith("errata.blog_")}
+    assert text["one_upd"] == text["one_printed"] != text["one_orig"]  # the print needs the updated weights
+    assert text["many_upd"] == text["many_printed"] != text["many_orig"]
+    assert text["initial"] == text["initial_printed"]
 
 
-def test_wrong_sigmoid_slope_is_caught(monkeypatch):
-    replace(monkeypatch, "sigmoid", g_prime=lambda z: 1.0 / (1.0 + np.exp(-z)))
-    _, _, failures = run_chapter("errata")
-    assert {"question", "dz-dwij-denominator", "dz-dwij-numerator", "answer1"} <= failed(failures)
+def test_wrong_sigmoid_slope_is_caught():
+    _, _, failures = run_chapter("errata", Fault("backprop/activations.py", "return s * (1 - s)  # sigma'", "return s  # sigma'"))
+    assert {"question", "dz-dwij", "answer1", "ex2"} <= failed(failures)
 
 
-def test_wrong_sigmoid_is_caught_by_the_blog_transcription(monkeypatch):
+def test_wrong_sigmoid_is_caught_by_the_blog_transcription():
     # A different squashing function cannot reproduce the blog's printed initial error.
-    replace(monkeypatch, "sigmoid", g=lambda z: 0.5 * (1 + np.tanh(z)))
-    _, _, failures = run_chapter("errata")
+    _, _, failures = run_chapter("errata", Fault("backprop/activations.py", "return np.where(z >= 0, 1 / (1 + e), e / (1 + e))",
+                                                 "return 0.5 * (1 + np.tanh(z))"))
     assert {"wild", "blog"} <= failed(failures)
 
 
-def test_unnormalised_softmax_is_caught(monkeypatch):
+def test_unnormalised_softmax_is_caught():
     # exp(z) without the division: ŷ − y would no longer be the gradient of cross-entropy.
-    replace(monkeypatch, "softmax", g=lambda z: np.exp(z))
-    _, _, failures = run_chapter("errata")
+    _, _, failures = run_chapter("errata", Fault("backprop/activations.py", "return e / np.sum(e, axis=0, keepdims=True)", "return e"))
     assert {"output-delta", "wild"} <= failed(failures)
 
 
-def test_wrong_relu_is_irrelevant_here(monkeypatch):
+def test_wrong_relu_is_irrelevant_here():
     # A control: the errata never use ReLU, so breaking it must not fail anything.
-    replace(monkeypatch, "relu", g_prime=lambda z: np.ones_like(z))
-    _, _, failures = run_chapter("errata")
+    _, _, failures = run_chapter("errata", Fault("backprop/activations.py",
+                                                 "return np.asarray(z > 0, dtype=np.result_type(z, np.float32))",
+                                                 "return np.ones_like(z)"))
     assert not failures
+
+
+def test_printed_sign_taken_for_the_correction_is_caught():
+    _, _, failures = run_chapter("errata", Fault("generators/errata.py", "-2 * U.T @ (X - U @ V), numeric)",
+                                                 "2 * U.T @ (X - U @ V), numeric)"))
+    assert failed(failures) == {"wild"}
+    _, _, failures = run_chapter("errata", Fault("generators/errata.py", "right = -2 * (xs - us * vs) * us",
+                                                 "right = 2 * (xs - us * vs) * us"))
+    assert failed(failures) == {"ex3"}
+
+
+def test_swapped_outer_product_is_caught_although_the_shapes_fit():
+    _, _, failures = run_chapter("errata", Fault("generators/errata.py", "right, swapped = delta @ x.T, x @ delta.T",
+                                                 "right, swapped = x @ delta.T, delta @ x.T"))
+    assert failed(failures) == {"ex1"}
+
+
+def test_a_misread_blog_value_is_caught():
+    _, _, failures = run_chapter("errata", Fault("generators/errata.py", "after_one=0.291027924", "after_one=0.291027925"))
+    assert failed(failures) == {"blog"}

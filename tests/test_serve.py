@@ -87,7 +87,7 @@ def test_serve_regenerates_on_script_edit_and_does_not_loop(tmp_path):
     try:
         base = server.base_url()
         page = base + "net232/"
-        assert "The outer product" in fetch(page)
+        assert "The 2-3-2 network as a graph" in fetch(page)
         time.sleep(3)
         settled = server.builds()
         assert settled == 1, "\n".join(server.lines)
@@ -100,8 +100,9 @@ def test_serve_regenerates_on_script_edit_and_does_not_loop(tmp_path):
         time.sleep(2)
         before_edit = server.builds()
         gen = root / "scripts" / "generators" / "net232.py"
-        gen.write_text(gen.read_text(encoding="utf-8").replace("The outer product", "The outer product (edited)"), encoding="utf-8")
-        server.wait_for(lambda: "The outer product (edited)" in fetch(page))
+        edited = gen.read_text(encoding="utf-8").replace("The 2-3-2 network as a graph", "The 2-3-2 network as a graph (edited)")
+        gen.write_text(edited, encoding="utf-8")
+        server.wait_for(lambda: "The 2-3-2 network as a graph (edited)" in fetch(page))
         # Exactly one build for that save, then quiet: generated files live outside docs/ and no
         # bytecode is written under the watched scripts/, so nothing retriggers a build.
         time.sleep(5)

@@ -15,6 +15,8 @@ can be redone with pencil and paper.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .network import Cache, Grads, Network, backward, forward
@@ -31,6 +33,16 @@ def question_layer(l: int) -> int:
 def code_layer(q: int) -> int:
     """Code index for the question's layer number q (e.g. W^(3) -> W[2])."""
     return q - QUESTION_OFFSET
+
+
+def in_question_numbering(text: str) -> str:
+    """Layer numbers in TeX (``z^{(1)}``) and in the code's names (``dz[2]/da[1]``) in the question's numbering.
+
+    ``z^{(1)}`` becomes ``z^{(2)}`` and ``dz[2]/da[1]`` becomes ``dz(3)/da(2)``: one rule for the labels and
+    formulas the question chapters generate from the reference code.
+    """
+    text = re.sub(r"\^\{\((\d+)\)", lambda m: f"^{{({question_layer(int(m[1]))})", text)
+    return re.sub(r"\[(\d+)\]", lambda m: f"({question_layer(int(m[1]))})", text)
 
 
 def seed_network() -> Network:

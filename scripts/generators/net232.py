@@ -1,324 +1,221 @@
-"""Artifacts for docs/net232.md: the 2-3-2 sigmoid network with squared error, worked.
-
-Layer numbers follow the question: a^(1) = x, W^(2) is 3x2, W^(3) is 2x3. The
-reference code counts from 0 (a[0] = x, W[1], W[2]), so `q(l) = l + 1` converts.
-"""
+# Values and figures for docs/net232.md and the answer block (includes/answer.md).
+# Values are named in the book's numbering (a[0] = x, W1 is 3×2); the page, the TeX and the figure labels
+# made here use the question's, one more for every layer (q, in_question_numbering).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-from backprop import (
-    backward,
-    chain_denominator,
-    chain_numerator,
-    forward,
-    multiply,
-    numerical_gradient,
-    seed_example,
-)
-from backprop.activations import activation
-from backprop.gradcheck import loss_of_param
+from backprop import Factor, chain_denominator, chain_numerator, da_dz, forward, multiply, worked_example
+from backprop import numerical_gradient as fd
+from backprop.gradcheck import loss_of_param, loss_of_z
 from backprop.losses import loss
+from backprop.seed232 import in_question_numbering
+from backprop.seed232 import question_layer as q
 from book.artifacts import artifact
-from book.markup import display, figure, solution
+from book.graph import network_graph_svg
+from book.markup import figure
 from book.shapes import chain_svg, sup
-from book.tables import md_table, num, shape, tex_matrix
+from book.tables import num, shape, tex_matrix, tex_shape
 
-sigma = activation("sigmoid")
 mse = loss("squared_error")
+ETA = 0.5  # Exercise 3's learning rate
+Y_NEW = np.array([[0.0], [1.0]])  # Exercise 2's target
+TOP, THIN = r"\top", r" \, "
 
 
-def q(l: int) -> int:
-    """The question's layer number for the code's index l."""
-    return l + 1
+def fd_W(net, x, y, l):
+    return fd(loss_of_param(net, x, y, "W", l), net.W[l].copy())
 
 
-def example():
-    net, x, y = seed_example()
-    cache = forward(net, x)
-    grads = backward(net, cache, y)
-    return net, x, y, cache, grads
+def fd_z(net, y, l, z):
+    return fd(loss_of_z(net, y, l), z.copy())
 
 
-def L_of_z3(z3, y):
-    """The loss as a function of the output pre-activation, for finite differences."""
-    return mse.value(sigma(z3), y)
+def braced(tex: str, arr) -> str:
+    return rf"\underbrace{{{tex}}}_{{\scriptstyle {tex_shape(np.shape(arr))}}}"
 
 
-def L_of_z2(z2, net, y):
-    return mse.value(sigma(net.W[2] @ sigma(z2) + net.b[2]), y)
+def uni(name: str) -> str:
+    # A code name in the question's numbering, as a figure label: dJ/da[2] → ∂L/∂a⁽³⁾, a[0]ᵀ → a⁽¹⁾ᵀ.
+    name = re.sub(r"\(\d\)", lambda m: sup(m[0]), in_question_numbering(name))
+    return re.sub(r"\bd(?=[JzaW])", "∂", name).replace("∂J", "∂L")
+
+
+def chain_figure(factors, result, salt: str, caption: bool = True) -> str:
+    # A chain of (code name, array) drawn to scale; the caption is its shapes (the answer block needs none).
+    shapes = " · ".join(shape(v) for _, v in factors) + f" → {shape(result[1])}"
+    svg = chain_svg([(uni(n), np.shape(v)) for n, v in factors], (uni(result[0]), np.shape(result[1])), salt=salt,
+                    grid=True, title=f"Shapes of {uni(result[0])}", desc=shapes)
+    return figure(svg, shapes) if caption else f'<figure class="bp-figure">\n{svg.strip()}\n</figure>'
 
 
 @artifact("running")
 def running(ctx):
-    """The running example's numbers, published once for every chapter, in the book's numbering
-    (a[0] = x, W[1] is 3×2, W[2] is 2×3): other pages cite [[val:net232.dW1]] and never recompute.
-    The question's W^(2) is the book's W^(1): the question chapters translate on the page."""
-    net, x, y, cache, grads = example()
-    ctx.value("x", x, digits=1)
-    ctx.value("y", y, digits=1)
+    # The running example, once for every chapter, in the book's numbering: [[val:net232.dW1]].
+    net, x, y, cache, grads = worked_example()
+    for name, v in [("x", x), ("y", y)] + [(f"{p}{l}", getattr(net, p)[l]) for l in (1, 2) for p in "Wb"]:
+        ctx.value(name, v, digits=1)
     for l in (1, 2):
-        ctx.value(f"W{l}", net.W[l], digits=1)
-        ctx.value(f"b{l}", net.b[l], digits=1)
-        ctx.value(f"z{l}", cache.z[l])
-        ctx.value(f"a{l}", cache.a[l])
-        numeric_W = numerical_gradient(loss_of_param(net, x, y, "W", l), net.W[l].copy())
-        numeric_b = numerical_gradient(loss_of_param(net, x, y, "b", l), net.b[l].copy())
-        ctx.check.gradient(f"∂J/∂W({l}) (book numbering)", grads.dW[l], numeric_W)
-        ctx.check.gradient(f"∂J/∂b({l}) (book numbering)", grads.db[l], numeric_b)
+        ctx.check.gradient(f"∂J/∂W({l}) (book numbering)", grads.dW[l], fd_W(net, x, y, l))
+        ctx.check.gradient(f"∂J/∂b({l}) (book numbering)", grads.db[l], fd(loss_of_param(net, x, y, "b", l), net.b[l].copy()))
         ctx.value(f"dW{l}", grads.dW[l], grad_of=net.W[l], layout="denominator")
-        ctx.value(f"db{l}", grads.db[l])
-        ctx.value(f"delta{l}", grads.delta[l])
+        for name, v in (("z", cache.z), ("a", cache.a), ("db", grads.db), ("delta", grads.delta)):
+            ctx.value(f"{name}{l}", v[l])
     ctx.value("J", mse.value(cache.a[2], y), digits=6)
     return ""
 
 
-@artifact("parameters")
-def parameters(ctx):
-    net, x, y, cache, grads = example()
-    for name, arr, expected in [
-        ("W2", net.W[1], (3, 2)), ("b2", net.b[1], (3, 1)),
-        ("W3", net.W[2], (2, 3)), ("b3", net.b[2], (2, 1)),
-        ("x", x, (2, 1)), ("y", y, (2, 1)),
-    ]:
-        ctx.check.shape(f"{name} has the question's shape", arr, expected)
-        pass  # published in book numbering by the "running" artifact
-    return display(
-        r"\underbrace{W^{(2)}}_{3\times 2} = " + tex_matrix(net.W[1], 1)
-        + r",\quad \underbrace{b^{(2)}}_{3\times 1} = " + tex_matrix(net.b[1], 1)
-        + r",\quad \underbrace{W^{(3)}}_{2\times 3} = " + tex_matrix(net.W[2], 1)
-        + r",\quad \underbrace{b^{(3)}}_{2\times 1} = " + tex_matrix(net.b[2], 1)
-        + r",\quad \underbrace{x = a^{(1)}}_{2\times 1} = " + tex_matrix(x, 1)
-        + r",\quad \underbrace{y}_{2\times 1} = " + tex_matrix(y, 1)
-    )
+@artifact("answer")
+def answer(ctx):
+    # The corrected chain for the question's ∂L/∂W(2) (code W[1]) in both layouts, with its shapes.
+    net, x, y, cache, grads = worked_example()
+    D, W, d = da_dz(net.activations[1], cache.z[1]), net.W[2], grads.delta[2]
+    slope = (r"\diag\sigma'(z^{(1)})", "diag σ′(z[1])")
+    layouts = {"denominator": [(slope, D), ((r"W^{(2)\top}", "W[2]ᵀ"), W.T), ((r"\delta^{(2)}", "δ[2]"), d)],
+               "numerator": [((r"\delta^{(2)\top}", "δ[2]ᵀ"), d.T), ((r"W^{(2)}", "W[2]"), W), (slope, D)]}
+    numeric = fd_W(net, x, y, 1)
+    for layout, factors in layouts.items():
+        inner = multiply([Factor(n, t, v) for (t, n), v in factors])
+        column = inner if layout == "denominator" else inner.T
+        ctx.check.chain(layout, [np.shape(v) for _, v in factors], inner.shape)
+        ctx.check.chain(layout, [column.shape, x.T.shape], net.W[1].shape)
+        dW = column @ x.T
+        ctx.check.gradient(f"{layout} layout: ∂L/∂W({q(1)})", dW, numeric)
+        ctx.value(f"dW_{layout}", dW, grad_of=net.W[1], layout=layout)
+        over = r"\delta^{(1)" + (TOP if layout == "numerator" else "") + "}"
+        group = rf"\overbrace{{{THIN.join(braced(t, v) for (t, _), v in factors)}}}^{{\scriptstyle {over}}}"
+        group = group if layout == "denominator" else rf"\Bigl({group}\Bigr)^{{\!{TOP}}}"
+        lhs, a_T = braced(r"\frac{\partial L}{\partial W^{(1)}}", net.W[1]), braced(r"a^{(0)\top}", x.T)
+        ctx.value(f"chain_{layout}", in_question_numbering(f"{lhs} = {group} {a_T}"))
+    factors = [(n, v) for (_, n), v in layouts["denominator"]] + [("a[0]ᵀ", x.T)]
+    return chain_figure(factors, ("dJ/dW[1]", numeric), "net232-answer", caption=False)
 
 
-@artifact("forward")
-def forward_table(ctx):
-    net, x, y, cache, grads = example()
-    z, a = cache.z, cache.a
-    # An independent route: each entry of z^(l) as an explicit sum over j, no matrix product.
-    for l in (1, 2):
-        by_sum = np.array([[sum(net.W[l][i, j] * a[l - 1][j, 0] for j in range(a[l - 1].shape[0])) + net.b[l][i, 0]]
-                           for i in range(net.W[l].shape[0])])
-        ctx.check.close(f"z({q(l)}) = W({q(l)}) a({q(l) - 1}) + b({q(l)})", z[l], by_sum, tol=1e-14,
-                        how="matrix product equals the explicit sums over j")
-    J = mse.value(a[2], y)
-    J_by_hand = 0.5 * sum((a[2][i, 0] - y[i, 0]) ** 2 for i in range(2))
-    ctx.check.close("L = ½ Σ (a(3) − y)²", J, J_by_hand, tol=1e-14, how="library loss equals the sum written out")
-    ctx.value("L", J, digits=6)
-    rows = []
-    for l in (1, 2):
-        rows.append([f"$z^{{({q(l)})}}$", shape(z[l]), ", ".join(num(v) for v in z[l].ravel())])
-        rows.append([f"$a^{{({q(l)})}} = \\sigma(z^{{({q(l)})}})$", shape(a[l]), ", ".join(num(v) for v in a[l].ravel())])
-    rows.append(["$L$", "1×1", num(J, 6)])
-    return md_table(["quantity", "shape", "entries (top to bottom)"], rows, align="llr")
+@artifact("graph")
+def graph(ctx):
+    # The network as a graph: a on the nodes, δ back along the edges, each checked here.
+    net, x, y, cache, grads = worked_example()
+    for l in (1, 2):  # an independent route to z: the sums over j written out
+        W, a_prev, b = net.W[l], cache.a[l - 1], net.b[l]
+        sums = [[sum(W[i, j] * a_prev[j, 0] for j in range(W.shape[1])) + b[i, 0]] for i in range(W.shape[0])]
+        ctx.check.close(f"z({q(l)}) = Σ_j W_ij a_j + b_i", cache.z[l], np.array(sums), tol=1e-14)
+        ctx.check.gradient(f"δ({q(l)}) = ∂L/∂z({q(l)})", grads.delta[l], fd_z(net, y, l, cache.z[l]))
+    J = mse.value(cache.a[2], y)
+    ctx.check.close("L = ½ Σ (a(3) − y)²", J, 0.5 * sum((cache.a[2][i, 0] - y[i, 0]) ** 2 for i in range(2)), tol=1e-14)
+    desc = "; ".join(f"layer {q(l)}: a " + " ".join(map(num, cache.a[l].ravel())) + ", δ " + " ".join(map(num, grads.delta[l].ravel()))
+                     for l in (1, 2))
+    svg = network_graph_svg(cache.a, grads.delta, J, y, z=cache.z, weights=net.W, grads=grads.dW, first_layer=1,
+                            loss_name="L", salt="net232-graph", title="The 2-3-2 network as a graph", desc=f"{desc}; L {J:.6f}")
+    return figure(svg, "a⁽¹⁾ → a⁽²⁾ → a⁽³⁾ → L → δ⁽³⁾ → δ⁽²⁾")
 
 
-@artifact("delta3")
-def delta3(ctx):
-    net, x, y, cache, grads = example()
-    a3, z3, d3 = cache.a[2], cache.z[2], grads.delta[2]
-    numeric = numerical_gradient(lambda v: L_of_z3(v, y), z3.copy())
-    ctx.check.gradient("δ(3) = ∂L/∂z(3)", d3, numeric)
-    ctx.check.close("δ(3) = (a(3) − y) ⊙ a(3) ⊙ (1 − a(3))", d3, (a3 - y) * a3 * (1 - a3), tol=1e-14,
-                    how="the code's δ equals the question's formula")
-
-    rows = [[f"{i + 1}", num(a3[i, 0]), num(y[i, 0]), num(a3[i, 0] - y[i, 0]), num(a3[i, 0] * (1 - a3[i, 0])), num(d3[i, 0])]
-            for i in range(2)]
-    return md_table(["$i$", "$a^{(3)}_i$", "$y_i$", "$a^{(3)}_i - y_i$", "$\\sigma'(z^{(3)}_i) = a^{(3)}_i(1-a^{(3)}_i)$",
-                     "$\\delta^{(3)}_i$"], rows, align="rrrrrr")
-
-
-def outer_table(ctx, *, l: int, name: str):
-    """dL/dW as the outer product δ a_prevᵀ, entry by entry, checked against finite differences."""
-    net, x, y, cache, grads = example()
-    delta, a_prev, dW = grads.delta[l], cache.a[l - 1], grads.dW[l]
-    Q, P = q(l), q(l) - 1
-    numeric = numerical_gradient(loss_of_param(net, x, y, "W", l), net.W[l].copy())
-    ctx.check.gradient(f"∂L/∂W({Q})", dW, numeric)
-    ctx.check.chain(f"δ({Q}) a({P})ᵀ", [delta.shape, a_prev.T.shape], net.W[l].shape)
-
-    rows = []
-    for i in range(dW.shape[0]):
-        cells = [f"$\\delta^{{({Q})}}_{i + 1} a^{{({P})}}_{j + 1} = "
-                 f"{num(delta[i, 0])} \\times {num(a_prev[j, 0])} = {num(dW[i, j])}$"
-                 for j in range(dW.shape[1])]
-        rows.append([f"row {i + 1}", *cells])
-    table = md_table(["", *[f"column {j + 1}" for j in range(dW.shape[1])]], rows, align="l" + "c" * dW.shape[1])
-    svg = chain_svg(
-        [(f"δ{sup(f'({Q})')}", delta.shape), (f"a{sup(f'({P})')}ᵀ", a_prev.T.shape)],
-        (f"∂L/∂W{sup(f'({Q})')}", dW.shape),
-        salt=f"net232-{name}", title=f"Shapes of dL/dW({Q}) = delta({Q}) a({P}) transposed",
-        desc=f"A {shape(delta)} column times a {shape(a_prev.T)} row gives a {shape(dW)} matrix, the shape of W({Q}).",
-        grid=True,
-    )
-    caption = f"The outer product δ({Q}) a({P})ᵀ: {shape(delta)} · {shape(a_prev.T)} → {shape(dW)}, the shape of W({Q})."
-    return table + "\n\n" + figure(svg, caption)
+def delta(l: int):
+    # δ = ∂L/∂a ⊙ σ′(z) for the code's layer l: ∂L/∂a is a − y at the output (B1), W(3)ᵀ δ(3) below it (B2).
+    def make(ctx):
+        net, x, y, cache, grads = worked_example()
+        a, z, d = cache.a[l], cache.z[l], grads.delta[l]
+        dL_da = a - y if l == 2 else net.W[2].T @ grads.delta[2]
+        ctx.check.gradient(f"δ({q(l)}) = ∂L/∂z({q(l)})", d, fd_z(net, y, l, z))
+        ctx.check.close(f"δ({q(l)}) = ∂L/∂a({q(l)}) ⊙ a ⊙ (1 − a)", d, dL_da * a * (1 - a), tol=1e-14)
+        ctx.value(f"dL_da{l}", dL_da)
+        ctx.value(f"gprime{l}", net.g[l].prime(z))
+        return ""
+    return make
 
 
-@artifact("dw3")
-def dw3(ctx):
-    return outer_table(ctx, l=2, name="dw3")
+def outer(l: int):
+    # ∂L/∂W = δ a_prevᵀ for the code's layer l, drawn to scale (its numbers are net232.dW<l>).
+    def make(ctx):
+        net, x, y, cache, grads = worked_example()
+        d, a_T = grads.delta[l], cache.a[l - 1].T
+        ctx.check.chain(f"δ({q(l)}) a({q(l - 1)})ᵀ", [d.shape, a_T.shape], net.W[l].shape)
+        ctx.check.gradient(f"∂L/∂W({q(l)})", d @ a_T, fd_W(net, x, y, l))
+        ctx.value(f"dw{q(l)}_shapes", rf"{tex_shape(d.shape)} \cdot {tex_shape(a_T.shape)} \to {tex_shape(net.W[l].shape)}")
+        return chain_figure([(f"δ[{l}]", d), (f"a[{l - 1}]ᵀ", a_T)], (f"dJ/dW[{l}]", d @ a_T), f"net232-dw{q(l)}")
+    return make
 
 
-@artifact("dw2")
-def dw2(ctx):
-    return outer_table(ctx, l=1, name="dw2")
+def chain(layout: str):
+    # ∂L/∂z(2) as the product of the real Jacobians in one layout: shapes, numbers, a figure.
+    def make(ctx):
+        net, x, y, cache, grads = worked_example()
+        factors = (chain_denominator if layout == "denominator" else chain_numerator)(net, cache, y, 1)
+        product = multiply(factors)
+        column = product if layout == "denominator" else product.T
+        ctx.check.close("Jacobian product = δ(2) of (B2)", column, grads.delta[1], tol=1e-12)
+        ctx.check.gradient("∂L/∂z(2)", column, fd_z(net, y, 1, cache.z[1]))
+        tex = " ".join(braced(f.tex.replace(r"\partial J", r"\partial L"), f.value) for f in factors)
+        ctx.value(f"jacobians_{layout}", in_question_numbering(tex))
+        for half, part in (("a", factors[:2]), ("b", factors[2:])):  # two lines, for narrow screens
+            ctx.value(f"numbers_{layout}_{half}", " ".join(tex_matrix(f.value) for f in part))
+        return chain_figure([(f.name, f.value) for f in factors], ("dJ/dz[1]", product), f"net232-{layout}")
+    return make
 
 
-def chain_display(factors, result_tex: str) -> str:
-    """∂L/∂z(2) written as its factors with their shapes, then with their numbers."""
-    def qtex(tex):  # the code's layer numbers -> the question's; the code's J is this page's L
-        for l in (2, 1, 0):
-            tex = tex.replace(f"^{{({l})}}", f"^{{({q(l)})}}")
-        return tex.replace(r"\partial J", r"\partial L")
-
-    shapes = " ".join(rf"\underbrace{{{qtex(f.tex)}}}_{{{f.shape[0]}\times {f.shape[1]}}}" for f in factors)
-    numbers = " ".join(tex_matrix(f.value) for f in factors)
-    # Two aligned lines: symbols with shapes, then the same factors as numbers.
-    return display(rf"\begin{{aligned}} {result_tex} &= {shapes} \\[6pt] &= {numbers} \end{{aligned}}")
+for _l in (1, 2):
+    artifact(f"dw{q(_l)}")(outer(_l))
+    artifact(f"delta{q(_l)}")(delta(_l))
+for _layout in ("denominator", "numerator"):
+    artifact(f"chain-{_layout}")(chain(_layout))
 
 
-def chain_artifact(ctx, layout: str):
-    net, x, y, cache, grads = example()
-    factors = (chain_denominator if layout == "denominator" else chain_numerator)(net, cache, y, 1)
-    product = multiply(factors)
-    ctx.check.chain(f"{layout}-layout chain", [f.shape for f in factors], (3, 1) if layout == "denominator" else (1, 3))
-    fast = grads.delta[1] if layout == "denominator" else grads.delta[1].T
-    ctx.check.close(f"explicit Jacobian product = δ(2){'' if layout == 'denominator' else 'ᵀ'} from (B2)", product, fast,
-                    tol=1e-12, how="product of the real Jacobians equals the fast path")
-    numeric = numerical_gradient(lambda v: L_of_z2(v, net, y), cache.z[1].copy())
-    ctx.check.gradient("∂L/∂z(2)", product if layout == "denominator" else product.T, numeric)
-    labels = {"dJ/da[2]": "∂L/∂a⁽³⁾", "da[2]/dz[2]": "∂a⁽³⁾/∂z⁽³⁾", "dz[2]/da[1]": "∂z⁽³⁾/∂a⁽²⁾", "da[1]/dz[1]": "∂a⁽²⁾/∂z⁽²⁾"}
-    result_label = "∂L/∂z⁽²⁾" + ("" if layout == "denominator" else " (row)")
-    svg = chain_svg([(labels[f.name], f.shape) for f in factors], (result_label, product.shape),
-                    salt=f"net232-chain-{layout}", grid=True, unit=24,
-                    title=f"Shapes of the {layout}-layout chain for dL/dz(2)",
-                    desc=" · ".join(f"{labels[f.name]} {shape(f.value)}" for f in factors) + f" gives {shape(product)}.")
-    result_shape = "3\\times 1" if layout == "denominator" else "1\\times 3"
-    result_tex = r"\underbrace{\frac{\partial L}{\partial z^{(2)}}}_{" + result_shape + "}"
-    caption = " · ".join(shape(f.value) for f in factors) + f" → {shape(product)}"
-    return chain_display(factors, result_tex) + "\n\n" + figure(svg, f"{layout.capitalize()} layout: {caption}.")
-
-
-@artifact("chain-denominator")
-def chain_den(ctx):
-    return chain_artifact(ctx, "denominator")
-
-
-@artifact("chain-numerator")
-def chain_num(ctx):
-    return chain_artifact(ctx, "numerator")
-
-
-@artifact("delta2")
-def delta2(ctx):
-    net, x, y, cache, grads = example()
-    W3, d3, z2, a2, d2 = net.W[2], grads.delta[2], cache.z[1], cache.a[1], grads.delta[1]
-    backprop = W3.T @ d3
-    numeric = numerical_gradient(lambda v: L_of_z2(v, net, y), z2.copy())
-    ctx.check.gradient("δ(2) = ∂L/∂z(2)", d2, numeric)
-    ctx.check.chain("W(3)ᵀ δ(3)", [W3.T.shape, d3.shape], (3, 1))
-
-    rows = [[f"{i + 1}", num(backprop[i, 0]), num(a2[i, 0] * (1 - a2[i, 0])), num(d2[i, 0])] for i in range(3)]
-    return md_table(["$i$", "$(W^{(3)\\top}\\delta^{(3)})_i$", "$\\sigma'(z^{(2)}_i) = a^{(2)}_i(1-a^{(2)}_i)$",
-                     "$\\delta^{(2)}_i$"], rows, align="rrrr")
-
-
-@artifact("bias")
-def bias(ctx):
-    net, x, y, cache, grads = example()
-    rows = []
-    for l in (2, 1):
-        numeric = numerical_gradient(loss_of_param(net, x, y, "b", l), net.b[l].copy())
-        ctx.check.gradient(f"∂L/∂b({q(l)}) = δ({q(l)})", grads.db[l], numeric)
-        ctx.check.shape(f"∂L/∂b({q(l)}) has the shape of b({q(l)})", grads.db[l], net.b[l].shape)
-        rows.append([f"$\\partial L/\\partial b^{{({q(l)})}} = \\delta^{{({q(l)})}}$", shape(grads.db[l]),
-                     ", ".join(num(v) for v in grads.db[l].ravel())])
-    return md_table(["gradient", "shape", "entries"], rows, align="llr")
-
-
-# ---------------------------------------------------------------------------
-# Exercises
-
-ETA = 0.5  # learning rate for Exercise 3
-Y_NEW = np.array([[0.0], [1.0]])  # the changed target of Exercise 2
+@artifact("numerator-aside")
+def numerator_aside(ctx):
+    # Strict numerator layout arranges ∂L/∂W(2) as a(1) δ(2)ᵀ, W's shape transposed: for the aside only.
+    net, x, y, cache, grads = worked_example()
+    row = multiply(chain_numerator(net, cache, y, 1))  # ∂L/∂z(2) as a 1×3 row
+    strict, book = x @ row, row.T @ x.T
+    ctx.check.close("strict arrangement = the book's, transposed", strict, book.T, tol=1e-15)
+    ctx.check.gradient("rowᵀ a(1)ᵀ = ∂L/∂W(2)", book, fd_W(net, x, y, 1))
+    ctx.value("strict_numerator", strict)
+    ctx.answer("ex4_shape", book.shape, mistakes={"numerator-shape": strict.shape})
+    return ""
 
 
 @artifact("ex1")
 def ex1(ctx):
-    """∂L/∂W(3)_12 by hand: one entry of δ(3) times one entry of a(2)."""
-    net, x, y, cache, grads = example()
-    i, j = 0, 1  # the question's (1, 2), counted from 0
-    d3_i, a2_j = grads.delta[2][i, 0], cache.a[1][j, 0]
-    answer = d3_i * a2_j  # (B3), one entry
-    numeric = numerical_gradient(loss_of_param(net, x, y, "W", 2), net.W[2].copy())[i, j]
-    ctx.check.gradient("∂L/∂W(3)₁₂ = δ(3)₁ a(2)₂", np.array([answer]), np.array([numeric]))
-    ctx.check.close("the same entry of the ∂L/∂W(3) table", answer, grads.dW[2][i, j], tol=1e-14, how="matches (B3)")
-    ctx.answer("ex1_entry", answer, mistakes={"sign": -answer, "wrong-layer": d3_i * x[j, 0]})
-    return solution(
-        "The weight \\(W^{(3)}_{12}\\) connects hidden unit 2 to output unit 1, so it appears only in "
-        "\\(z^{(3)}_1\\), with coefficient \\(a^{(2)}_2\\):\n\n"
-        + display(rf"\frac{{\partial L}}{{\partial W^{{(3)}}_{{12}}}} = \delta^{{(3)}}_1\, a^{{(2)}}_2"
-                  rf" = {num(d3_i)} \times {num(a2_j)} = {num(answer)},")
-        + "\n\nthe entry in row 1, column 2 of the \\(\\partial L/\\partial W^{(3)}\\) table. Row index from "
-        "\\(\\delta\\), column index from \\(a\\): that is the outer product \\(\\delta^{(3)} a^{(2)\\top}\\)."
-    )
+    net, x, y, cache, grads = worked_example()
+    d, a = grads.delta[2], cache.a[1]
+    entry = d[0, 0] * a[1, 0]  # (B3), row 1, column 2
+    ctx.check.gradient("∂L/∂W(3)₁₂ = δ₁ a₂", np.array([entry]), fd_W(net, x, y, 2)[[0], 1])
+    ctx.answer("ex1_entry", entry, mistakes={"sign": -entry, "wrong-layer": d[0, 0] * x[1, 0], "swapped-indices": d[1, 0] * a[0, 0]})
+    return ""
 
 
 @artifact("ex2")
 def ex2(ctx):
-    """A new target y = (0, 1): δ(3) changes through a(3) − y only."""
-    net, x, y, cache, grads = example()
-    a3, z3 = cache.a[2], cache.z[2]
-    sigma_prime = a3 * (1 - a3)  # σ'(z(3)) does not depend on y
-    d3_new = (a3 - Y_NEW) * sigma_prime  # (B1) with the new target
-    numeric = numerical_gradient(lambda v: L_of_z3(v, Y_NEW), z3.copy())
-    ctx.check.gradient("δ(3) for y = (0, 1) = ∂L/∂z(3)", d3_new, numeric)
-    ctx.check.close("the reference code's (B1) for y = (0, 1)", backward(net, cache, Y_NEW).delta[2], d3_new, tol=1e-14,
-                    how="the code agrees")
-    ctx.check.differ("δ(3) changes with y", d3_new, grads.delta[2], min_rel=1e-1, how="the new δ(3) differs from the old one")
-    ctx.check.that("both entries of δ(3) change sign", bool(np.all(np.sign(d3_new) == -np.sign(grads.delta[2]))),
-                   "the new target reverses the direction in which each output is pushed")
-    ctx.value("y_new", tex_matrix(Y_NEW.T, digits=0) + r"^\top")
-    rows = [[f"{i + 1}", num(a3[i, 0]), num(Y_NEW[i, 0], 0), num(a3[i, 0] - Y_NEW[i, 0]), num(sigma_prime[i, 0]),
-             num(d3_new[i, 0]), num(grads.delta[2][i, 0])] for i in range(2)]
-    table = md_table(["$i$", "$a^{(3)}_i$", "new $y_i$", "$a^{(3)}_i - y_i$", "$a^{(3)}_i(1-a^{(3)}_i)$",
-                      "new $\\delta^{(3)}_i$", "old $\\delta^{(3)}_i$"], rows, align="rrrrrrr")
-    return solution(
-        "The forward pass does not use \\(y\\), so \\(a^{(3)}\\) and the factor \\(\\sigma'(z^{(3)}) = a^{(3)} \\odot "
-        "(1 - a^{(3)})\\) stay as they were; only \\(a^{(3)} - y\\) changes:\n\n" + table
-        + "\n\nBoth entries change sign: output 1 should now go down and output 2 up. "
-        "Every other gradient in the chapter is built from \\(\\delta^{(3)}\\), so all of them change with it."
-    )
+    net, x, y, cache, grads = worked_example()
+    a, z = cache.a[2], cache.z[2]
+    new = (a - Y_NEW) * net.g[2].prime(z)  # (B1) with the new target
+    ctx.check.gradient("new δ(3) = ∂L/∂z(3)", new, fd_z(net, Y_NEW, 2, z))
+    ctx.check.that("both entries change sign", bool(np.all(np.sign(new) == -np.sign(grads.delta[2]))), "new δ vs old δ")
+    ctx.value("y_new", Y_NEW, digits=0)
+    ctx.value("ex2_residual", a - Y_NEW)
+    ctx.answer("ex2_delta", new, mistakes={"sign": -new, "missing-gprime": a - Y_NEW})
+    return ""
 
 
 @artifact("ex3")
 def ex3(ctx):
-    """One gradient-descent step on all four parameter arrays, and the new loss."""
-    net, x, y, cache, grads = example()
-    L_before = mse.value(cache.a[2], y)
-    for l in (1, 2):
-        net.W[l] = net.W[l] - ETA * grads.dW[l]  # W ← W − η ∂L/∂W
-        net.b[l] = net.b[l] - ETA * grads.db[l]  # b ← b − η ∂L/∂b
-    L_after = mse.value(forward(net, x).a[2], y)
-    squared_norm = sum(float(np.sum(grads.dW[l] ** 2) + np.sum(grads.db[l] ** 2)) for l in (1, 2))
-    predicted = ETA * squared_norm  # first-order decrease: η ‖∇L‖²
-    ctx.check.that("the step decreases the loss", L_after < L_before, f"L goes from {num(L_before, 6)} to {num(L_after, 6)}")
-    ctx.check.close("the decrease is close to the first-order prediction η‖∇L‖²", L_before - L_after, predicted, tol=0.1,
-                    how="a small step decreases L by about η times the squared gradient norm")
-    ctx.value("eta", num(ETA, 1))
-    n_entries = sum(grads.dW[l].size + grads.db[l].size for l in (1, 2))
-    updated = (display(rf"W^{{(2)}} = {tex_matrix(net.W[1])},\quad b^{{(2)}} = {tex_matrix(net.b[1])},") + "\n\n"
-               + display(rf"W^{{(3)}} = {tex_matrix(net.W[2])},\quad b^{{(3)}} = {tex_matrix(net.b[2])}."))
-    return solution(
-        f"Subtract \\({num(ETA, 1)}\\) times each gradient from its parameter (the gradients are the tables above):\n\n"
-        + updated
-        + "\n\nA new forward pass with these parameters gives\n\n"
-        + display(rf"L_{{\text{{before}}}} = {num(L_before, 6)}, \qquad L_{{\text{{after}}}} = {num(L_after, 6)}.")
-        + f"\n\nThe loss went down by {num(L_before - L_after, 6)}. For a small step, calculus predicts a decrease of "
-        f"about \\(\\eta \\lVert \\nabla L \\rVert^2 = {num(ETA, 1)} \\times {num(squared_norm, 6)} = {num(predicted, 6)}\\), "
-        f"summing the squares of all {n_entries} gradient entries; the two agree to within ten per cent."
-    )
+    net, x, y, cache, grads = worked_example()
+
+    def loss_after(step):  # W ← W − step ∂L/∂W, b ← b − step ∂L/∂b, then (F1), (F2) again
+        moved = worked_example()[0]
+        moved.W[1:], moved.b[1:] = ([p[l] - step * g[l] for l in (1, 2)] for p, g in ((net.W, grads.dW), (net.b, grads.db)))
+        return mse.value(forward(moved, x).a[2], y)
+
+    before, after = mse.value(cache.a[2], y), loss_after(ETA)
+    norm2 = sum(float(np.sum(grads.dW[l] ** 2) + np.sum(grads.db[l] ** 2)) for l in (1, 2))
+    ctx.check.that("the step decreases the loss", after < before, f"L: {before:.6f} → {after:.6f}")
+    ctx.check.close("decrease ≈ η‖∇L‖² (first order)", before - after, ETA * norm2, tol=0.1)
+    for l in (1, 2):  # the parameters after the step
+        ctx.value(f"ex3_W{l}", net.W[l] - ETA * grads.dW[l])
+        ctx.value(f"ex3_b{l}", net.b[l] - ETA * grads.db[l])
+    for name, v in (("eta", ETA), ("ex3_drop", before - after), ("ex3_norm2", norm2), ("ex3_predicted", ETA * norm2)):
+        ctx.value(name, v, digits=1 if name == "eta" else 6)
+    ctx.value("ex3_entries", sum(grads.dW[l].size + grads.db[l].size for l in (1, 2)))
+    ctx.answer("ex3_loss", after, digits=6, mistakes={"uphill": loss_after(-ETA)})
+    return ""
