@@ -142,6 +142,9 @@ def test_axe_finds_no_violations(browser_context, reader_site, reader_url, all_p
         # Tab key press (scroll-focus.js); axe asks about every box at once, so press Tab first, as a keyboard user does.
         page.keyboard.press("Tab")
         page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
+        # The Tab lands on the skip link, which fades in (opacity over 250 ms): measure its colours once shown.
+        page.wait_for_function("!document.activeElement || getComputedStyle(document.activeElement).opacity === '1'",
+                               timeout=5000)
         page.add_script_tag(content=script)
         result = page.evaluate(
             """async () => {
