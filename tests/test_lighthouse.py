@@ -65,9 +65,28 @@ def test_a_dialog_without_a_name_is_caught(built_site, tmp_path):
     assert any(f.startswith("aria-dialog-name") for f in lighthouse.accessibility_failures(lhr))
 
 
-def test_search_override_is_materials_partial_plus_the_name():
-    """overrides/partials/search.html must follow Material's own partial: the same markup, one aria-label more."""
+def search_override_branches() -> tuple[str, str]:
+    """overrides/partials/search.html: (the Zensical branch, the Material branch), comments removed."""
     ours = re.sub(r"^\{#-.*?-#\}\s*", "", OURS_SEARCH.read_text(encoding="utf-8"), flags=re.S)
+    found = re.fullmatch(r"\{% if config\.theme\.variant %\}\n(.*)\{% else %\}\n(.*)\{% endif %\}\n", ours, re.S)
+    assert found, "the override is {% if config.theme.variant %} Zensical's {% else %} Material's {% endif %}"
+    return found[1], found[2]
+
+
+def test_search_override_is_materials_partial_plus_the_name():
+    """Under Material the override is Material's own partial with one aria-label more."""
     theirs = re.sub(r"^\{#-.*?-#\}\s*", "", MATERIAL_SEARCH.read_text(encoding="utf-8"), flags=re.S)
+    ours = search_override_branches()[1]
     assert ours.replace(""" aria-label="{{ lang.t('search') }}">""", ">", 1) == theirs, (
         "Material's partials/search.html changed: copy it again into overrides/partials/search.html and add the aria-label")
+
+
+def test_search_override_is_zensicals_partial_under_zensical():
+    """Zensical reads overrides/ too; there the override must be Zensical's own search partial, unchanged."""
+    partial = REPO / ".venv-zensical" / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / \
+        "site-packages" / "zensical" / "templates" / "partials" / "search.html"
+    if not partial.exists():
+        pytest.skip("Zensical is not installed (make engines)")
+    theirs = re.sub(r"^\{#-.*?-#\}\s*", "", partial.read_text(encoding="utf-8"), flags=re.S)
+    assert search_override_branches()[0] == theirs, (
+        "Zensical's partials/search.html changed: copy it again into the {% if %} branch of overrides/partials/search.html")
