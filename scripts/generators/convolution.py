@@ -221,7 +221,7 @@ def two_d(ctx):
                 names2("z", z.shape), names2("x", x.shape), "conv-two-d", "T(K)")
     # 16 columns: on a phone the figure scrolls sideways rather than shrink its labels below reading size.
     assert svg.count("height: auto;") == 1
-    svg = svg.replace("height: auto;", "min-width: 30rem; height: auto;")
+    svg = svg.replace("height: auto;", "min-width: 24rem; height: auto;")
     return figure(svg, f"T(K): {T.shape[0]}×{T.shape[1]}")
 
 
