@@ -67,7 +67,7 @@ def answer(ctx):
         ctx.check.chain(result[0], [f[1] for f in factors], result[1])
     for name, v in (("X", X), ("gamma", gamma), ("beta", beta), ("dY", dY), ("Y", Y), ("X_hat", X_hat), ("s", s),
                     ("dX", dX), ("dgamma", dgamma), ("dbeta", dbeta), ("mu", X.mean(axis=1, keepdims=True))):
-        ctx.value(name, v)
+        ctx.value(name, v, digits=3 if v.shape[1] == m else 4)  # d×m matrices: 3 decimals fit a phone
     ctx.value("d", d)
     ctx.value("m", m)
     ctx.value("eps", tex_bound(EPS))

@@ -220,6 +220,9 @@ def two_d(ctx):
     kname = names2("k", K.shape)
     svg = cells(pattern, [[kname[j - 1] if j else "" for j in row] for row in pattern],
                 names2("z", z.shape), names2("x", x.shape), "conv-two-d", "T(K)")
+    # 16 columns: on a phone the figure scrolls sideways rather than shrink its labels below reading size.
+    assert svg.count("height: auto;") == 1
+    svg = svg.replace("height: auto;", "min-width: 24rem; height: auto;")
     return figure(svg, f"T(K): {T.shape[0]}×{T.shape[1]}")
 
 
@@ -284,9 +287,10 @@ def channels(ctx):
     ctx.value("c_in", x.shape[0])
     ctx.value("k3", tuple(W4.shape[2:]))
     ctx.value("c_out", W4.shape[0])
-    return grid(diagram([("W", W.shape), ("P", P.shape)], ("Z − b1ᵀ", Z.shape), "conv-ch-fwd"),
-                diagram([("Δ", Delta.shape), ("Pᵀ", P.T.shape)], ("∂J/∂W", W.shape), "conv-ch-dw"),
-                diagram([("Wᵀ", W.T.shape), ("Δ", Delta.shape)], ("∂J/∂P", P.shape), "conv-ch-dp"))
+    # One per row, not a grid: matrices of 8 and 9 cells a side, side by side, shrink their labels below reading size.
+    return "\n".join((diagram([("W", W.shape), ("P", P.shape)], ("Z − b1ᵀ", Z.shape), "conv-ch-fwd"),
+                      diagram([("Δ", Delta.shape), ("Pᵀ", P.T.shape)], ("∂J/∂W", W.shape), "conv-ch-dw"),
+                      diagram([("Wᵀ", W.T.shape), ("Δ", Delta.shape)], ("∂J/∂P", P.shape), "conv-ch-dp")))
 
 
 CASES = [  # (input shape, kernel shape, channels in → out or None): 1-D, 2-D and channels, square and not

@@ -187,6 +187,8 @@ def adam(ctx):
     ctx.value("adam_max", spread.max(), digits=3)
     ctx.value("adam_best", best, digits=3)
     ctx.value("grid_n", len(grid))
+    ctx.value("grid_lo", tex_bound(grid[0]))
+    ctx.value("grid_hi", tex_bound(grid[-1]))
     return ""
 
 
