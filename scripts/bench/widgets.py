@@ -19,8 +19,9 @@ removed. A field's layout rules sit in assets/book.css (so its place is kept bef
 runs); their gzip share of book.css is counted with the fields' bytes, although every page loads
 book.css anyway.
 
-Backprop stepper: the 2-3-2 chapter opened at the top and at the section that holds the stepper,
-on a desktop and a 375 px phone. Without it: the stepper's element made inert (its list of steps
+Backprop stepper: the 2-3-2 chapter opened at the top and at the stepper's graph (the steps in
+view as the page loads, where hiding all but one would shift what follows), on a desktop and a
+375 px phone. Without it: the stepper's element made inert (its list of steps
 stays, as without JavaScript); the loader stays, because the chapter's answer fields use it. Only
 stepper.js and stepper.css are counted.
 """
@@ -133,12 +134,15 @@ def stepper_variants(site: Path) -> list[Variant]:
     html = page.read_text(encoding="utf-8")
     if html.count(STEPPER) != 1:
         raise RuntimeError(f"expected one stepper in {page}, found {html.count(STEPPER)}")
-    section = [m[1] for m in re.finditer(r'<h[23] id="([^"]+)"', html[:html.index(STEPPER)])][-1]
+    graph = re.search(r'<svg [^>]*id="([^"]+)"', html[html.index(STEPPER):])  # open at the stepper's own graph
+    if graph is None:
+        raise RuntimeError("the stepper holds no figure")
+    at = graph[1]
     common = dict(page=page, with_html=html, without_html=html.replace(STEPPER, 'data-bench-inert="stepper"'),
                   drawn=STEPPER_DRAWN, files="stepper.js, stepper.css", counted="/assets/widgets/stepper.")
     return [Variant("Backprop stepper, net232, top", **common),
-            Variant(f"Backprop stepper, net232, at #{section}", anchor=f"#{section}", **common),
-            Variant(f"Backprop stepper, net232, at #{section}, 375 px", anchor=f"#{section}", width=375, **common)]
+            Variant(f"Backprop stepper, net232, at #{at}", anchor=f"#{at}", **common),
+            Variant(f"Backprop stepper, net232, at #{at}, 375 px", anchor=f"#{at}", width=375, **common)]
 
 
 def run(quick: bool = False, pieces: tuple[str, ...] = ("explorer", "answers", "stepper"), reps: int | None = None) -> SectionResult:
