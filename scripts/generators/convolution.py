@@ -78,7 +78,8 @@ def cells(pattern, text, rows, cols, salt, title):
         ax.vlines(np.arange(m + 1), 0, n, linewidth=0.4, alpha=0.35)
         for side in ax.spines.values():
             side.set_visible(True)
-        return svg_from_figure(fig, salt=salt, title=title, desc=f"{n}×{m}")
+        return svg_from_figure(fig, salt=salt, title=title,
+                               desc=f"{title}, {n}×{m}, cell by cell: cells of one colour belong to one shared weight")
 
 
 def names(letter, count):
