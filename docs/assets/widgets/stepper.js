@@ -62,10 +62,26 @@
     var bar = document.createElement("div");
     bar.className = "bp-stepper-bar";
     bar.append(prev, status, next);
-    list.parentNode.insertBefore(bar, list);
+    list.parentNode.insertBefore(bar, list.nextSibling);  // below the steps: nothing on screen moves down
     host.classList.add("bp-stepper");
     host.setAttribute("role", "group");
     host.setAttribute("aria-label", "Backpropagation step by step");
+
+    // The list keeps the height of its tallest step, so the bar stays put under the mouse.
+    function reserve() {
+      list.style.minHeight = "";
+      var tallest = Math.max.apply(null, steps.map(function (step) {
+        steps.forEach(function (s) { s.li.hidden = s !== step; });
+        return list.getBoundingClientRect().height;
+      }));
+      steps.forEach(function (s, i) { s.li.hidden = i !== k; });
+      list.style.minHeight = tallest + "px";
+    }
+    var later = 0;
+    window.addEventListener("resize", function () {
+      window.clearTimeout(later);
+      later = window.setTimeout(reserve, 150);
+    });
 
     var k = -1;
     function show(i) {
@@ -90,6 +106,7 @@
       e.preventDefault();
       show(to);
     });
+    reserve();
     show(0);
   }
 
