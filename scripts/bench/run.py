@@ -13,7 +13,7 @@ Sections (all by default; pick some with --only build,layout,lighthouse,pdf):
   reader     the heaviest chapter in headless Chromium (first contentful paint, math laid out,
              layout shift, bytes, requests) against client-side KaTeX and MathJax 3 baselines
   reference  batched forward/backward of an MLP against its GEMM lower bound and a per-example loop
-  widgets    what the shape explorer and the exercises' answer fields add to a page: JS and CSS bytes, first
+  widgets    what the shape explorer, the exercises' answer fields and the 2-3-2 stepper add to a page: JS and CSS bytes, first
              contentful paint and layout shift, against the same page without them
   pdf        the PDF edition (`make pdf`) printed from a built site: seconds, pages, size
 

@@ -1,4 +1,5 @@
-"""What an interactive piece costs the reader: the shape explorer and the exercises' answer fields.
+"""What an interactive piece costs the reader: the shape explorer, the exercises' answer fields and
+the 2-3-2 chapter's backprop stepper.
 
 The site is built from a clean temporary copy. For each page, two variants are loaded side by
 side in headless Chromium with a cold cache: the page as built, and "without the piece".
@@ -17,6 +18,12 @@ desktop and a 375 px phone. Without them: every field taken out of the HTML and 
 removed. A field's layout rules sit in assets/book.css (so its place is kept before the script
 runs); their gzip share of book.css is counted with the fields' bytes, although every page loads
 book.css anyway.
+
+Backprop stepper: the 2-3-2 chapter opened at the top and at the stepper's graph (the steps in
+view as the page loads, where hiding all but one would shift what follows), on a desktop and a
+375 px phone. Without it: the stepper's element made inert (its list of steps
+stays, as without JavaScript); the loader stays, because the chapter's answer fields use it. Only
+stepper.js and stepper.css are counted.
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ EMBED = ('<div class="bp-widget" data-bp-widget="explorer" data-widths="3-5-2" d
          '<p>The shape explorer needs JavaScript; its <a href="../shape-explorer/">own page</a> shows a static version.</p>\n'
          '</div>\n')
 FIELD = re.compile(r'<p><span class="bp-answer[^"]*".*?</output></span></p>\n?', re.S)
+STEPPER_DRAWN = ("!document.querySelector('[data-bp-widget=stepper]') || "
+                 "!!document.querySelector('[data-bp-widget=stepper] .bp-stepper-bar')")
+STEPPER = 'data-bp-widget="stepper"'
 ANSWER_RULES = re.compile(r"/\* Self-checking answer fields.*?\.bp-vh \{[^}]*\}\n", re.S)
 
 
@@ -60,6 +70,7 @@ class Variant:
     anchor: str = ""  # "#id": open the page there
     width: int = 1280
     static_bytes: int = 0  # gzip bytes every load carries in a shared file (book.css rules), added to the measured ones
+    counted: str = "/assets/widgets/"  # the requests whose bytes are the piece's (URL contains this)
 
 
 def without_piece(page_html: str) -> str:
@@ -117,9 +128,26 @@ def explorer_variants(site: Path) -> list[Variant]:
             Variant("Mini-batches, explorer embedded", chapter, chapter_html, without_piece(chapter_html), EXPLORER_DRAWN, files)]
 
 
-def run(quick: bool = False, pieces: tuple[str, ...] = ("explorer", "answers"), reps: int | None = None) -> SectionResult:
+def stepper_variants(site: Path) -> list[Variant]:
+    """The 2-3-2 chapter with and without its stepper: at the top, and at the stepper's section (desktop, phone)."""
+    page = site / "net232" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    if html.count(STEPPER) != 1:
+        raise RuntimeError(f"expected one stepper in {page}, found {html.count(STEPPER)}")
+    graph = re.search(r'<svg [^>]*id="([^"]+)"', html[html.index(STEPPER):])  # open at the stepper's own graph
+    if graph is None:
+        raise RuntimeError("the stepper holds no figure")
+    at = graph[1]
+    common = dict(page=page, with_html=html, without_html=html.replace(STEPPER, 'data-bench-inert="stepper"'),
+                  drawn=STEPPER_DRAWN, files="stepper.js, stepper.css", counted="/assets/widgets/stepper.")
+    return [Variant("Backprop stepper, net232, top", **common),
+            Variant(f"Backprop stepper, net232, at #{at}", anchor=f"#{at}", **common),
+            Variant(f"Backprop stepper, net232, at #{at}, 375 px", anchor=f"#{at}", width=375, **common)]
+
+
+def run(quick: bool = False, pieces: tuple[str, ...] = ("explorer", "answers", "stepper"), reps: int | None = None) -> SectionResult:
     """`pieces` and `reps` let one piece be measured alone, with more loads on a busy machine."""
-    res = SectionResult("widgets", "Widgets: what the shape explorer and the answer fields cost a page")
+    res = SectionResult("widgets", "Widgets: what the shape explorer, the answer fields and the stepper cost a page")
     reps = reps or (2 if quick else 5)
     settle = 1000
     tmp = Path(tempfile.mkdtemp(prefix="bench-widgets-"))
@@ -131,7 +159,8 @@ def run(quick: bool = False, pieces: tuple[str, ...] = ("explorer", "answers"), 
                               capture_output=True, text=True, env=build_env(root), timeout=900)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-3000:])
-        makers: dict[str, Callable[[Path], list[Variant]]] = {"explorer": explorer_variants, "answers": answer_variants}
+        makers: dict[str, Callable[[Path], list[Variant]]] = {"explorer": explorer_variants, "answers": answer_variants,
+                                                              "stepper": stepper_variants}
         variants = [v for piece in pieces for v in makers[piece](site)]
         for i, v in enumerate(variants):
             (v.page.parent / f"bench-{i}-with.html").write_text(v.with_html, encoding="utf-8")
@@ -176,7 +205,7 @@ def load(context, url: str, settle: int, v: Variant) -> dict:
         page.wait_for_timeout(settle)
         facts = page.evaluate("() => ({fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime, cls: window.__cls})")
         facts["widgets"] = sum(gz(r.response().body()) for r in finished
-                               if "/assets/widgets/" in r.url and r.response() is not None)
+                               if v.counted in r.url and r.response() is not None)
         return facts
     finally:
         page.close()

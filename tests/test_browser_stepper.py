@@ -1,0 +1,290 @@
+"""Backprop step by step (docs/assets/widgets/stepper.js) in a real browser, over the built 2-3-2 chapter.
+
+The steps, their order and the parts of the graph each one touches are written out here from the
+equations, on their own (not read from the graph's data-steps or from stepper.js): (F1) at layer l
+uses the units of layers l−1 and l and the edges between them, (B2) the units of l and l+1 and the
+edges between them, and so on. The numbers a step shows must be the ones the graph carries for
+the same quantities (both come from the build; this holds the page and the figure together).
+Also: buttons, arrow keys, Home/End; the live region; no console error; axe in both schemes at
+1280 and 375 px; nothing wider than a phone; and without JavaScript every step is there, as a list.
+Planted faults (a step naming an equation the graph lacks, a graph that forgot a label, a
+highlight of the wrong layer) show the checks can fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from site_fixtures import SCREENSHOTS
+from test_browser import AXE, open_page
+
+pytestmark = pytest.mark.browser
+
+PAGE = "net232/"
+G = "net232-graph"  # the graph's salt: its element ids start with it
+SIZES = (2, 3, 2)  # units per layer, arrays' numbering (input = 0); the page numbers layers from 1
+
+
+def nodes(l: int) -> set[str]:
+    return {f"{G}-n{l}-{i}" for i in range(1, SIZES[l] + 1)}
+
+
+def edges(l: int) -> set[str]:  # W(l): from every unit of layer l−1 to every unit of layer l
+    return {f"{G}-e{l}-{i}-{j}" for i in range(1, SIZES[l] + 1) for j in range(1, SIZES[l - 1] + 1)}
+
+
+LOSS = {f"{G}-loss"} | {f"{G}-eloss-{j}" for j in range(1, SIZES[2] + 1)}
+
+# (what the step is called on the page, the graph's parts it touches, the numbers it must show:
+#  (ids, data attribute) pairs read from the graph). Arrays' numbering: the page's layer 2 is l = 1.
+STEPS = [
+    ("(F1), layer 2", nodes(0) | edges(1) | nodes(1), [(nodes(0), "a"), (edges(1), "w"), (nodes(1), "z")]),
+    ("(F2), layer 2", nodes(1), [(nodes(1), "z"), (nodes(1), "a")]),
+    ("(F1), layer 3", nodes(1) | edges(2) | nodes(2), [(nodes(1), "a"), (edges(2), "w"), (nodes(2), "z")]),
+    ("(F2), layer 3", nodes(2), [(nodes(2), "z"), (nodes(2), "a")]),
+    ("The loss", nodes(2) | LOSS, [(nodes(2), "a"), ({f"{G}-loss"}, "value")]),
+    ("(B1), layer 3", nodes(2) | LOSS, [(nodes(2), "delta")]),
+    ("(B3), layer 3", nodes(2) | edges(2) | nodes(1), [(nodes(2), "delta"), (nodes(1), "a"), (edges(2), "dw")]),
+    ("(B4), layer 3", nodes(2), [(nodes(2), "delta")]),
+    ("(B2), layer 2", nodes(2) | edges(2) | nodes(1), [(nodes(2), "delta"), (edges(2), "w"), (nodes(1), "delta")]),
+    ("(B3), layer 2", nodes(1) | edges(1) | nodes(0), [(nodes(1), "delta"), (nodes(0), "a"), (edges(1), "dw")]),
+    ("(B4), layer 2", nodes(1), [(nodes(1), "delta")]),
+]
+N = len(STEPS)
+
+STATE = r"""
+() => {
+  const host = document.querySelector('[data-bp-widget=stepper]');
+  const shown = [...host.querySelectorAll('ol > li')].filter(li => !li.hidden && li.offsetHeight > 0);
+  return {
+    status: host.querySelector('.bp-stepper-status').textContent,
+    live: host.querySelector('.bp-stepper-status').getAttribute('aria-live'),
+    shown: shown.map(li => li.querySelector('[data-step]').textContent),
+    lit: [...host.querySelectorAll('svg .bp-on')].map(e => e.id).sort(),
+    tex: shown.map(li => [...li.querySelectorAll('annotation')].map(a => a.textContent).join(' ')).join(' '),
+    prevOff: host.querySelector('.bp-stepper-bar button:first-child').getAttribute('aria-disabled'),
+    nextOff: host.querySelector('.bp-stepper-bar button:last-child').getAttribute('aria-disabled'),
+  };
+}
+"""
+
+
+def numbers_of(page, ids: set[str], attr: str) -> list[str]:
+    return page.evaluate("([ids, attr]) => ids.map(id => document.getElementById(id).getAttribute('data-' + attr))",
+                         [sorted(ids), attr])
+
+
+def shown_in(number: str, tex: list[str]) -> bool:
+    """The graph's number is in the equation, as printed there (the page may print fewer decimals: W, x)."""
+    g = number.replace("−", "-")
+    return any(t == g or (len(t) < len(g) and f"{float(g):.{len(t.split('.')[1])}f}" == t) for t in tex)
+
+
+def problems_at(page, k: int) -> list[str]:
+    """What is wrong with the stepper showing step k (0-based), judged against STEPS."""
+    name, parts, numbers = STEPS[k]
+    s = page.evaluate(STATE)
+    out = []
+    if s["status"] != f"Step {k + 1} of {N}: {name}":
+        out.append(f"status says {s['status']!r}, expected 'Step {k + 1} of {N}: {name}'")
+    if s["live"] != "polite":
+        out.append(f"the status is not a polite live region ({s['live']})")
+    if s["shown"] != [name]:
+        out.append(f"shows {s['shown']}, expected only {name!r}")
+    if set(s["lit"]) != parts:
+        out.append(f"{name}: lit {sorted(set(s['lit']) - parts)} too many, {sorted(parts - set(s['lit']))} missing")
+    tex = re.findall(r"-?\d+\.\d+", s["tex"])
+    for ids, attr in numbers:
+        missing = [n for n in numbers_of(page, ids, attr) if not shown_in(n, tex)]
+        if missing:
+            out.append(f"{name}: the graph's {attr} {missing} are not in the step's equation")
+    if (s["prevOff"], s["nextOff"]) != (str(k == 0).lower(), str(k == N - 1).lower()):
+        out.append(f"{name}: Previous/Next aria-disabled are {s['prevOff']}/{s['nextOff']}")
+    return [f"step {k + 1}: {p}" for p in out]
+
+
+def stepper(context, url, scheme="light", width=1280):
+    page, events = open_page(context, url + PAGE, scheme, width)
+    page.wait_for_selector("[data-bp-widget=stepper][data-bp-ready] .bp-stepper-bar", timeout=10000)
+    return page, events
+
+
+def test_next_and_previous_buttons_walk_every_step(browser_context, site_url):
+    page, events = stepper(browser_context, site_url)
+    next_, prev = page.get_by_role("button", name="Next"), page.get_by_role("button", name="Previous")
+    problems = problems_at(page, 0)
+    for k in range(1, N):
+        next_.click()
+        problems += problems_at(page, k)
+    for k in range(N - 2, -1, -1):
+        prev.click()
+        problems += problems_at(page, k)
+    assert not problems, "\n".join(problems)
+    assert not events["console"] and not events["failed"] and not events["outside"], events
+    page.close()
+
+
+def test_arrow_keys_home_and_end(browser_context, site_url):
+    page, events = stepper(browser_context, site_url)
+    page.get_by_role("button", name="Next").focus()
+    problems = []
+    for k in range(1, N):
+        page.keyboard.press("ArrowRight")
+        problems += problems_at(page, k)
+    page.keyboard.press("ArrowRight")  # past the end: stays
+    problems += problems_at(page, N - 1)
+    page.keyboard.press("ArrowLeft")
+    problems += problems_at(page, N - 2)
+    page.keyboard.press("Home")
+    problems += problems_at(page, 0)
+    page.keyboard.press("ArrowLeft")  # before the start: stays
+    problems += problems_at(page, 0)
+    page.keyboard.press("End")
+    problems += problems_at(page, N - 1)
+    page.keyboard.press("Shift+Tab")  # from Next (at the end, but still focusable) back to Previous
+    focused = page.evaluate("document.activeElement.textContent")
+    assert "Previous" in focused, focused
+    page.keyboard.press("Enter")
+    problems += problems_at(page, N - 2)
+    assert not problems, "\n".join(problems)
+    assert not events["console"], events
+    page.close()
+
+
+def test_arrow_keys_elsewhere_are_left_alone(browser_context, site_url):
+    """Arrow keys outside the bar (reading the page, a focused link) do not step."""
+    page, _ = stepper(browser_context, site_url)
+    page.locator("body").press("ArrowRight")
+    assert problems_at(page, 0) == []
+    page.close()
+
+
+# ---------------------------------------------------------------------------
+# Planted faults: the checks above can fail
+
+
+def faulty(context, url, old: str, new: str, count: int = 1):
+    """The chapter with `old` replaced by `new` in its HTML (served through a route)."""
+    page = context.new_page()
+    page.add_init_script("try { localStorage.clear() } catch (e) {}")
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+
+    def serve(route):
+        html = route.fetch().text()
+        assert html.count(old) >= count, f"{old!r} is not in the page"
+        route.fulfill(body=html.replace(old, new, count), content_type="text/html; charset=utf-8")
+
+    page.route(url + PAGE, serve)
+    page.goto(url + PAGE, wait_until="load")
+    page.wait_for_selector("[data-bp-widget=stepper][data-bp-ready] .bp-stepper-bar", timeout=10000)
+    page.wait_for_timeout(200)  # console events arrive asynchronously
+    return page, errors
+
+
+def test_a_step_naming_an_equation_the_graph_lacks_is_an_error(browser_context, site_url):
+    page, errors = faulty(browser_context, site_url, 'data-layer="2" data-step="B2"', 'data-layer="2" data-step="B5"')
+    assert any("B5" in e and "touches nothing" in e for e in errors), errors
+    page.close()
+
+
+def test_a_graph_that_forgot_a_label_is_caught(browser_context, site_url):
+    # The edges into the output layer no longer say they take part in (B3).
+    page, errors = faulty(browser_context, site_url, 'data-steps="F1 B2 B3"', 'data-steps="F1 B2"', count=6)
+    for _ in range(6):
+        page.get_by_role("button", name="Next").click()
+    found = problems_at(page, 6)
+    assert any("missing" in p and "-e2-" in p for p in found), found
+    page.close()
+
+
+def test_a_bar_that_scrolls_away_is_caught(browser_context, site_url):
+    # Without position: sticky the bar sits under the tallest step, below the first screen.
+    page = browser_context.new_page()
+    page.route("**/assets/widgets/stepper.css", lambda route: route.fulfill(
+        body=route.fetch().text().replace("position: sticky", "position: static"), content_type="text/css"))
+    page.goto(site_url + PAGE, wait_until="load")
+    page.wait_for_selector("[data-bp-widget=stepper][data-bp-ready] .bp-stepper-bar", timeout=10000)
+    assert graph_and_bar_apart(page)
+    page.close()
+
+
+def test_a_step_at_the_wrong_layer_is_caught(browser_context, site_url):
+    # (F2) of layer 2 written as layer 3: it would light the output units.
+    page, _ = faulty(browser_context, site_url, 'data-layer="2" data-step="F2"', 'data-layer="3" data-step="F2"')
+    page.get_by_role("button", name="Next").click()
+    found = problems_at(page, 1)
+    assert any("too many" in p for p in found), found
+    page.close()
+
+
+# ---------------------------------------------------------------------------
+# Accessibility, phones, colour schemes, no JavaScript
+
+
+@pytest.mark.parametrize("scheme", ("light", "dark"))
+def test_axe_finds_no_violation(browser_context, site_url, scheme):
+    script = AXE.read_text(encoding="utf-8")
+    report = []
+    for width in (1280, 375):
+        page, events = stepper(browser_context, site_url, scheme, width)
+        for _ in range(8):  # (B2): both layers and the edges between them lit
+            page.get_by_role("button", name="Next").click()
+        page.add_script_tag(content=script)
+        result = page.evaluate(
+            """async () => {
+                 const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+                 return r.violations.map(v =>
+                   `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' '))}`);
+               }""")
+        report += [f"[{scheme}, {width}px] {v}" for v in result] + events["console"]
+        page.close()
+    assert not report, "\n".join(report)
+
+
+def graph_and_bar_apart(page) -> list[str]:
+    """The graph and the bar on one screen (1280 px): the reader sees both as they step."""
+    page.locator(".bp-stepper figure svg[role=img]").evaluate("e => e.scrollIntoView()")
+    graph, bar, height = page.evaluate("""() => [
+        document.querySelector('.bp-stepper figure svg[role=img]').getBoundingClientRect().toJSON(),
+        document.querySelector('.bp-stepper-bar').getBoundingClientRect().toJSON(), innerHeight]""")
+    if graph["top"] > -1 and graph["bottom"] <= bar["top"] and bar["bottom"] <= height + 1:
+        return []
+    return [f"graph {graph} and bar {bar} are not on one {height} px screen"]
+
+
+@pytest.mark.parametrize("scheme", ("light", "dark"))
+@pytest.mark.parametrize("width", (1280, 375))
+def test_every_step_fits_the_screen_and_is_photographed(browser_context, site_url, scheme, width):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page, events = stepper(browser_context, site_url, scheme, width)
+    problems = []
+    for k in range(N):
+        if k:
+            page.get_by_role("button", name="Next").click()
+        over = page.evaluate("""() => ({page: document.documentElement.scrollWidth - window.innerWidth,
+            math: Math.max(0, ...[...document.querySelectorAll('.bp-stepper li:not([hidden]) .arithmatex')]
+                                 .map(e => e.scrollWidth - e.clientWidth))})""")
+        if over["page"] > 1 or over["math"] > 1:
+            problems.append(f"step {k + 1} [{scheme}, {width}px]: {over}")
+        if k == 8:
+            page.locator(".bp-stepper").screenshot(path=str(SCREENSHOTS / f"net232-stepper-B2-{scheme}-{width}.png"))
+    if width == 1280:
+        problems += graph_and_bar_apart(page)
+    assert not problems and not events["console"], "\n".join(problems + events["console"])
+    page.close()
+
+
+def test_without_javascript_every_step_is_a_list(browser_context, site_url):
+    page = browser_context.new_page()
+    cdp = browser_context.new_cdp_session(page)
+    cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+    page.goto(site_url + PAGE)
+    shown = page.evaluate("""() => [...document.querySelectorAll('[data-bp-widget=stepper] ol > li')]
+        .filter(li => li.offsetHeight > 0).map(li => li.querySelector('[data-step]').textContent)""")
+    assert shown == [name for name, _, _ in STEPS]
+    assert page.query_selector(".bp-stepper-bar") is None and page.query_selector("svg .bp-on") is None
+    assert page.query_selector("[data-bp-widget=stepper] figure.bp-figure svg[role=img]")
+    page.close()
