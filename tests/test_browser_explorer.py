@@ -191,8 +191,54 @@ def test_the_url_keeps_the_configuration(browser_context, site_url, vectors):
     junk.close()
 
 
+EMBEDS = {"layouts/": QUESTION, "minibatches/": {**QUESTION, "widths": [3, 5, 2], "m": 4, "convention": "pytorch", "faults": []}}
+
+
+def shown_config(page):
+    return {"widths": page.input_value(".bpx-form input[type=text]"), "m": page.input_value(".bpx-form input[type=number]"),
+            "checked": page.eval_on_selector_all(".bpx-form input:checked", "xs => xs.map(x => x.value)")}
+
+
+def as_shown(config):
+    return {"widths": "-".join(map(str, config["widths"])), "m": str(config["m"]),
+            "checked": [config["convention"], config["layout"], *config["faults"]]}
+
+
+def toggle_and_read(page):
+    """Switch off the first checked fault (or switch one on), and read the address bar and the link."""
+    box = page.query_selector(".bpx-form input[type=checkbox]:checked") or page.query_selector(".bpx-form input[type=checkbox]")
+    box.set_checked(not box.is_checked())
+    return page.url, page.get_attribute(".bpx-link", "href")
+
+
+@pytest.mark.parametrize("path", sorted(EMBEDS))
+def test_an_embedded_explorer_starts_where_its_page_says_and_leaves_the_url_alone(browser_context, site_url, path):
+    config = EMBEDS[path]
+    page, events = explorer(browser_context, site_url + path)
+    assert shown_config(page) == as_shown(config)
+    url, link = toggle_and_read(page)
+    assert url.split("#")[0] == site_url + path  # no query written to the chapter's address
+    assert link.startswith(site_url + PAGE + "?widths=")  # the link opens the standalone explorer
+    assert page.evaluate("window.bpExplorer.instances.length") == 1
+    page.close()
+    # a query in the chapter's address (say, a shared explorer link pasted onto it) is ignored
+    other, events2 = explorer(browser_context, site_url + path + query({**config, "widths": [4, 4], "m": 7}))
+    assert shown_config(other) == as_shown(config)
+    other.close()
+    # the test can fail: an embed that keeps its state in the URL is caught by the same reading
+    page = browser_context.new_page()
+    page.add_init_script("""document.addEventListener('DOMContentLoaded', () =>
+        document.querySelector('[data-bp-widget=explorer]').setAttribute('data-url', 'state'))""")
+    page.goto(site_url + path)
+    page.wait_for_function("window.bpExplorer && window.bpExplorer.ready === true", timeout=10000)
+    url, link = toggle_and_read(page)
+    assert "?widths=" in url and link.startswith("?widths=")
+    page.close()
+    assert not events["console"] + events2["console"]
+
+
 def test_widgets_load_only_where_they_are_used(browser_context, site_url):
-    for path, expected in (("", 0), ("layouts/", 0), (PAGE, 1)):
+    for path, expected in (("", 0), ("notation/", 0), ("layouts/", 1), (PAGE, 1)):
         page, events = open_page(browser_context, site_url + path, "light", 1280)
         loaded = page.evaluate("performance.getEntriesByType('resource').map(r => r.name).filter(n => /widgets\\/explorer/.test(n))")
         assert len([u for u in loaded if u.endswith(".js")]) == expected, (path, loaded)
@@ -210,6 +256,10 @@ def test_without_javascript_the_page_reads_in_full(browser_context, site_url):
     assert "needs JavaScript" in text and "2×1" in text
     assert page.query_selector(".bpx") is None
     assert page.query_selector("[data-bp-widget=explorer] figure.bp-figure svg[role=img]")
+    for path in EMBEDS:  # an embed shows its own configuration's chains, worked out during the build
+        page.goto(site_url + path)
+        assert "does not conform" in page.inner_text("[data-bp-widget=explorer] table") or path != "layouts/"
+        assert page.query_selector("[data-bp-widget=explorer] a.bpx-home") and page.query_selector(".bpx") is None
     page.close()
 
 

@@ -37,7 +37,7 @@ def test_page_structure():
     for label in ("F1-batch", "F2-batch", "B1-batch", "B2-batch", "B3-batch", "B4-batch"):
         assert f'--8<-- "includes/equations.md:{label}"' in text
     assert "\\tag" not in text  # the batch equations come from includes/equations.md, never retyped
-    assert text.count("<!-- shape-explorer -->") == 1 and "### Try it" in text
+    assert text.count('data-bp-widget="explorer"') == 1 and "### Try it" in text
     assert len(re.findall(r"\[\[answer:minibatches\.", text)) >= 3
     assert "m = 1" in text
 

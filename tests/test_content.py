@@ -89,6 +89,28 @@ def test_no_math_in_headings(page):
     assert not bad, f"docs/{page.name}: math in a heading (use Unicode, e.g. δ⁽³⁾):\n" + "\n".join(bad)
 
 
+def empty_table_headers(text: str) -> list[str]:
+    """Header rows of pipe tables with an empty cell (a th without text: axe's empty-table-header)."""
+    lines, bad = list(prose_lines(text)), []
+    for (i, line), (_, below) in zip(lines, lines[1:], strict=False):
+        if re.fullmatch(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*", below) and "|" in line:
+            cells = line.strip().strip("|").split("|")
+            if any(not c.strip() for c in cells):
+                bad.append(f"{i}: {line.strip()}")
+    return bad
+
+
+@pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")), ids=lambda p: p.name)
+def test_no_empty_table_header(page):
+    bad = empty_table_headers(page.read_text(encoding="utf-8"))
+    assert not bad, f"docs/{page.name}: name every column of a table's header:\n" + "\n".join(bad)
+
+
+def test_the_header_scan_catches_an_empty_corner():
+    assert empty_table_headers("| | value |\n| :-- | --: |\n| J | x |\n") == ["1: | | value |"]
+    assert empty_table_headers("| a || b |\n|---|---|---|\n") and not empty_table_headers("| a | b |\n|---|---|\n")
+
+
 @pytest.fixture(scope="module")
 def artifacts_ready():
     summary = generate()  # cached: only stale generators run

@@ -58,7 +58,15 @@ def shape(a) -> str:
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None) -> str:
-    """A Markdown pipe table. `align` is one letter per column: l, c or r (default: l then r)."""
+    """A Markdown pipe table. `align` is one letter per column: l, c or r (default: l then r).
+
+    Every header needs text: an empty header cell is a `th` without a name for screen readers
+    (axe: empty-table-header), so it is refused.
+    """
+    empty = [i + 1 for i, h in enumerate(headers) if not str(h).strip()]
+    if empty:
+        raise ValueError(f"md_table: header {', '.join(map(str, empty))} of {list(headers)!r} is empty; "
+                         "name every column (e.g. 'layer', 'quantity', or the matrix's name for a corner)")
     if align is None:
         align = "l" + "r" * (len(headers) - 1)
     if len(align) != len(headers):
@@ -89,8 +97,8 @@ def tex_matrix(M, digits: int = 4, env: str = "bmatrix") -> str:
     return rf"\begin{{{env}}}" + r" \\ ".join(rows) + rf"\end{{{env}}}"
 
 
-def matrix_table(M, row_labels: Sequence[str], col_labels: Sequence[str], corner: str = "", digits: int = 4) -> str:
-    """A small matrix as a Markdown table with labelled rows and columns."""
+def matrix_table(M, row_labels: Sequence[str], col_labels: Sequence[str], corner: str, digits: int = 4) -> str:
+    """A small matrix as a Markdown table with labelled rows and columns; `corner` names it (a header needs text)."""
     M = np.asarray(M, dtype=float)
     if M.ndim == 1:
         M = M[:, None]

@@ -168,7 +168,7 @@ def entrywise(ctx):
         err = ctx.check.gradient(f"δ({l}) by Σ_k vs FD on z({l})", dz_loops[l], numeric)
         ctx.check.close(f"δ({l}) by Σ_k = (B1)/(B2)", dz_loops[l], grads.delta[l], tol=TOL_EXACT)
         rows.append([f"$\\delta^{{({l})}}$", ", ".join(num(v) for v in dz_loops[l].ravel()), bound(err)])
-    return md_table(["", "entries", "vs FD"], rows, align="lrc")
+    return md_table(["quantity", "entries", "vs FD"], rows, align="lrc")
 
 
 def recursion(ctx, layout: str):

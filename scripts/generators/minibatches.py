@@ -100,7 +100,7 @@ def reduction(ctx):
         ctx.check.close(f"(1/m) Δ({l}) A({l - 1})ᵀ = ∂J_mean/∂W({l})", g_sum.delta[l] @ A[l - 1].T / M, g_mean.dW[l], tol=EXACT,
                         how="1/m at the end: the same")
         ctx.check.close(f"(1/m) Δ({l}) 1 = ∂J_mean/∂b({l})", g_sum.delta[l].sum(axis=1, keepdims=True) / M, g_mean.db[l], tol=EXACT)
-    return md_table(["", "sum", "mean"], rows, align="lrr")
+    return md_table(["quantity", "sum", "mean"], rows, align="lrr")
 
 
 def per_example(net, X, Y, reduction):
@@ -122,7 +122,7 @@ def per_example_table(ctx):
             e_fd = ctx.check.gradient(f"{key}, {red}: batch vs FD", analytic, numeric)
             worst = rows.get(key, [f"$\\partial J/\\partial {key[0]}^{{({key[2]})}}$", 0.0, 0.0])
             rows[key] = [worst[0], max(worst[1], e_loop), max(worst[2], e_fd)]
-    return md_table(["", "vs loop", "vs FD"], [[r[0], f"${tex_bound(r[1])}$", f"${tex_bound(r[2])}$"] for r in rows.values()],
+    return md_table(["gradient", "vs loop", "vs FD"], [[r[0], f"${tex_bound(r[1])}$", f"${tex_bound(r[2])}$"] for r in rows.values()],
                     align="lrr")
 
 

@@ -26,6 +26,12 @@ VECTOR_SEED = 10_2026
 DEFAULT = {"widths": [2, 3, 2], "m": 1, "convention": "columns", "layout": "denominator", "faults": []}
 QUESTION = {**DEFAULT, "faults": ["sigma-vector", "w-not-transposed"]}
 SQUARE = {**DEFAULT, "widths": [3, 3, 3], "m": 3}
+# The explorers embedded in chapters, by the page that embeds them; the page's data-* attributes
+# must give the same configuration (a test compares them with the published data).
+EMBEDS = {
+    "layouts": QUESTION,
+    "minibatches": {**DEFAULT, "widths": [3, 5, 2], "m": 4, "convention": "pytorch"},
+}
 FAULT_NAMES = {
     "sigma-vector": "σ′ as a vector",
     "w-not-transposed": "W not transposed",
@@ -148,6 +154,60 @@ def fallback(ctx):
     caption = ("With the question's two shape faults (σ′ as a vector, W not transposed), ∂J/∂W⁽¹⁾ becomes the question's "
                "chain, and its first product does not conform.")
     return intro + "\n\n" + table + "\n\n" + figure(svg, caption)
+
+
+def result_cell(chain: dict) -> str:
+    """How one chain ends: its result's shape, or where and why it fails."""
+    dims = "×".join(map(str, chain["result"] or [])) or "scalar"
+    if chain["verdict"] == "mismatch":
+        step = chain["steps"][-1]
+        return f"product {len(chain['steps'])} does not conform: " + " · ".join("×".join(map(str, s)) or "scalar" for s in step["shapes"])
+    if chain["verdict"] == "shape":
+        return f"wrong shape: {dims}, needs " + "×".join(map(str, chain["expected"]))
+    if chain["verdict"] == "values":
+        return f"{dims}, wrong values"
+    return dims
+
+
+def embed_fallback(ctx, page: str):
+    """The static view of the explorer embedded in docs/<page>.md: every chain of every layer."""
+    config = EMBEDS[page]
+    ctx.publish_data(f"embed-{page}", config)  # tests/test_chapter_shape_explorer.py holds the page's data-* to it
+    model = explore(config)
+    arrays = build(config)  # every chain on real arrays, against network.backward
+    writer = Writer(config)  # the same seeded network as build's
+    rows = []
+    for layer, row in zip(model["layers"], arrays, strict=True):
+        for c, (chain, value) in zip(layer["chains"], row, strict=True):
+            label = f"{c['target']} (layer {layer['l']})"
+            if c["verdict"] == "mismatch":
+                ctx.check.that(f"{label}: no product", value is None, result_cell(c))
+            elif c["verdict"] == "shape":
+                ctx.check.that(f"{label}: wrong shape", value.shape != chain.expected.shape, result_cell(c))
+            elif c["verdict"] == "values":
+                ctx.check.differ(f"{label} differs from the reference", value, chain.expected)
+            else:
+                ctx.check.close(f"{label} = network.backward", value, chain.expected, tol=1e-12,
+                                how="the chain, multiplied out, equals the reference gradient")
+                if chain.name in ("W", "b"):  # and against central differences of J, which share no code with it
+                    param = getattr(writer.net, chain.name)[layer["l"]]
+                    J = loss_of_param(writer.net, writer.x, writer.y, chain.name, layer["l"], reduction="mean")
+                    ctx.check.gradient(f"{label} by its chain", value.reshape(param.shape) if chain.name == "b" else value,
+                                       numerical_gradient(J, param.copy()))
+            rows.append([c["target"], shapes_text(c), result_cell(c)])
+    return md_table(["chain", "factors and their shapes", "result"], rows, align="lll")
+
+
+@artifact("embed-layouts")
+def embed_layouts(ctx):
+    """docs/layouts.md: the question's network and its two shape faults."""
+    return embed_fallback(ctx, "layouts")
+
+
+@artifact("embed-minibatches")
+def embed_minibatches(ctx):
+    """docs/minibatches.md: a batch of four in PyTorch rows."""
+    return embed_fallback(ctx, "minibatches")
 
 
 @artifact("faults")

@@ -35,7 +35,7 @@ def example_table(ctx):
     ctx.value("dW", grads.dW[l], grad_of=net.W[l], layout="denominator")  # [[val:{ns}.dW]], [[shape:{ns}.dW]]
     ctx.value("delta", grads.delta[l])
     rows = [[f"row {{i + 1}}", *(num(v) for v in row)] for i, row in enumerate(grads.dW[l])]
-    table = md_table(["", *(f"column {{j + 1}}" for j in range(net.W[l].shape[1]))], rows)
+    table = md_table([f"∂J/∂W{{sup(f'({{l}})')}}", *(f"column {{j + 1}}" for j in range(net.W[l].shape[1]))], rows)
     svg = chain_svg([(f"δ{{sup(f'({{l}})')}}", grads.delta[l].shape), (f"a{{sup(f'({{l - 1}})')}}ᵀ", (1, net.W[l].shape[1]))],
                     (f"∂J/∂W{{sup(f'({{l}})')}}", grads.dW[l].shape), salt="{ns}-example",
                     title="Shapes of the weight gradient", desc="A column times a row gives a matrix the shape of W.")

@@ -365,8 +365,12 @@
     })));
   }
 
+  // syncUrl: this explorer keeps its state in the address bar (the standalone page's, data-url="state").
+  // An explorer embedded in a chapter ignores the address bar, and its link opens the standalone page:
+  // the href of the link with class bpx-home in its fallback content (the engine resolved it).
   function Explorer(host, syncUrl) {
-    var id = "bpx" + ++uid, data = host.dataset;
+    var id = "bpx" + ++uid, data = host.dataset, home = host.querySelector("a.bpx-home");
+    var homeUrl = home ? home.href.replace(/[?#].*$/, "") : null;
     var base = parseState(function (k) { return data[k === "storage" ? "convention" : k] || null; }, DEFAULT);
     var state = syncUrl ? parseState(function (k) { return new URLSearchParams(location.search).get(k); }, base) : base;
     var widths = el("input", {id: id + "-w", type: "text", inputmode: "numeric", autocomplete: "off", spellcheck: "false",
@@ -388,9 +392,10 @@
     var status = el("p", {class: "bpx-status", role: "status", "aria-live": "polite"});
     var table = el("table", {class: "bpx-overview"});
     var out = el("div", {class: "bpx-chains"});
-    var link = el("a", {class: "bpx-link", href: "?" + stateQuery(state)}, ["Link to this configuration"]);
+    var link = el("a", {class: "bpx-link", href: "?" + stateQuery(state)},
+                  [syncUrl ? "Link to this configuration" : "Open this configuration in the shape explorer"]);
     var scroll = el("div", {class: "bpx-scroll"}, [table]), foot = el("p", {class: "bpx-foot"}, [link]);
-    host.replaceChildren(el("div", {class: "bpx"}, [form, status, scroll, out, foot]));
+    host.replaceChildren(el("div", {class: "bpx"}, [form, status, scroll, out].concat(syncUrl || homeUrl ? [foot] : [])));
     host.classList.add("bpx-ready");
 
     function fill() {
@@ -444,7 +449,7 @@
         ]);
       }));
       scrollers();
-      link.href = "?" + stateQuery(state) + location.hash;
+      link.href = syncUrl ? "?" + stateQuery(state) + location.hash : homeUrl + "?" + stateQuery(state);
       status.textContent = summary(model, state.layer);
     }
 
@@ -502,8 +507,12 @@
     var styled = (root.bpWidgets && root.bpWidgets.styled.explorer) || Promise.resolve();
     styled.then(function () {
       api.instances = [];
-      document.querySelectorAll('[data-bp-widget="explorer"]').forEach(function (host, i) {
-        if (!host.closest(".print-page")) api.instances.push(new Explorer(host, i === 0));
+      var synced = false; // at most one explorer on a page writes the address bar
+      document.querySelectorAll('[data-bp-widget="explorer"]').forEach(function (host) {
+        if (host.closest(".print-page")) return;
+        var sync = !synced && host.getAttribute("data-url") === "state";
+        synced = synced || sync;
+        api.instances.push(new Explorer(host, sync));
       });
       api.ready = true;
     });
