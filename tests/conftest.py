@@ -1,6 +1,10 @@
 """Shared fixtures. The book's packages (scripts/backprop, scripts/book) are installed in
 editable mode by `make setup`, so tests import them like any library."""
 
+import os
+
+from hypothesis import settings
+
 from site_fixtures import (  # noqa: F401  (shared fixtures)
     browser_context,
     built_book,
@@ -11,3 +15,9 @@ from site_fixtures import (  # noqa: F401  (shared fixtures)
     site_url,
     zensical_site,
 )
+
+# Property tests draw the same examples on every run, so a run fails only when the code changed; each
+# test's own settings(...) inherit this. HYPOTHESIS_PROFILE=explore draws new examples, to hunt for cases.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
