@@ -1,11 +1,8 @@
 """Artifacts for docs/shape-explorer.md: the static side of the shape explorer, and its test vectors.
 
-The explorer (docs/assets/widgets/explorer.js) draws, for any widths, batch size, storage
-convention, layout and set of faults, every factor of the chains for δ⁽ˡ⁾, ∂J/∂W⁽ˡ⁾,
-∂J/∂b⁽ˡ⁾ and ∂J/∂a⁽ˡ⁻¹⁾. Its answers must be the ones of the reference model
-(scripts/backprop/explorer.py), which multiplies real arrays. `vectors()` draws seeded
-random configurations and records the model's full answer for each; the browser and Node
-tests replay them through the JavaScript and demand identical results.
+The explorer (docs/assets/widgets/explorer.js) must answer as the reference model
+(scripts/backprop/explorer.py) does on real arrays: `vectors()` records the model's answers
+for seeded configurations, and the browser and Node tests replay them through the JavaScript.
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ import numpy as np
 from backprop.explorer import CONVENTIONS, FAULTS, LAYOUTS, Writer, build, explore, flatten, multiply
 from backprop.gradcheck import loss_of_param, numerical_gradient
 from book.artifacts import artifact
-from book.markup import figure, solution
+from book.markup import figure
 from book.shapes import chain_svg
 from book.tables import md_table
 
@@ -147,13 +144,10 @@ def fallback(ctx):
                    "the product of factors 1 and 2 is the one that fails")
     svg = chain_svg([(f["symbol"], tuple(f["shape"])) for f in question["factors"]], None, salt="bpx-fallback-question",
                     title="The question's chain for the hidden weights",
-                    desc="δ⁽²⁾ 2×1, W⁽²⁾ 2×3, g′(z⁽¹⁾) 3×1 and a⁽⁰⁾ᵀ 1×2: the first product, 2×1 times 2×3, does not conform.")
-    intro = ("The interactive explorer needs JavaScript. Here is its starting configuration, worked out during the build: "
-             "the question's 2-3-2 network, one example (m = 1), the book's columns and denominator layout, no fault.")
+                    desc=", ".join(f"{f['symbol']} {'×'.join(map(str, f['shape']))}" for f in question["factors"])
+                    + ": the first product does not conform.")
     table = md_table(["chain", "factors and their shapes", "result"], rows, align="llc")
-    caption = ("With the question's two shape faults (σ′ as a vector, W not transposed), ∂J/∂W⁽¹⁾ becomes the question's "
-               "chain, and its first product does not conform.")
-    return intro + "\n\n" + table + "\n\n" + figure(svg, caption)
+    return table + "\n\n" + figure(svg, "The question's chain for ∂J/∂W⁽¹⁾")
 
 
 def result_cell(chain: dict) -> str:
@@ -267,11 +261,9 @@ def ex1(ctx):
                    f"{wrong['result']} instead of {wrong['expected']}")
     rows = [[c["target"], shapes_text(c), "×".join(map(str, c["result"]))] for c in layer]
     rows.append([f"{wrong['target']}, wrong axis", shapes_text(wrong), "×".join(map(str, wrong["result"]))])
-    body = (md_table(["chain", "factors", "result"], rows, align="llc") + "\n\n"
-            f"Summed over the wrong axis, the bias gradient is {wrong['result'][0]}×{wrong['result'][1]}: one number per "
-            "example instead of one per unit. Every product conforms, so only the shape of the result, "
-            f"which must be {wrong['expected'][0]}×{wrong['expected'][1]} like the stored bias, gives it away.")
-    return solution(body)
+    ctx.value("ex1_wrong", tuple(wrong["result"]))  # the page's solution cites both shapes
+    ctx.value("ex1_bias", tuple(wrong["expected"]))
+    return md_table(["chain", "factors", "result"], rows, align="llc")
 
 
 @artifact("ex2")
@@ -285,12 +277,10 @@ def ex2(ctx):
                    {(d1, d2, m) for d1, d2, m, _ in fits} == {(n, n, n) for n in sizes}, f"{len(fits)} of {len(sizes) ** 3} cases")
     ctx.check.that("and then its values are wrong unless everything is 1×1",
                    all((v == "correct") == (d1 == 1) for d1, _, _, v in fits), "checked on real arrays")
-    body = (f"Trying every d₁, d₂ and m from 1 to {max(sizes)} (widths 2-d₁-d₂, columns, denominator layout), the δ⁽¹⁾ chain "
-            f"δ⁽²⁾ W⁽²⁾ ⊙ g′(z⁽¹⁾) conforms in {len(fits)} of {len(sizes) ** 3} cases: exactly when d₁ = d₂ = m. "
-            "δ⁽²⁾ W⁽²⁾ needs m = d₂ columns against d₂ rows, and ⊙ then needs its d₂×d₁ result to have the shape d₁×m of "
-            "g′(z⁽¹⁾). In those cases the values are still wrong, except when d₁ = d₂ = m = 1, where every array is a single "
-            "number and a transpose changes nothing.")
-    return solution(body)
+    ctx.value("ex2_fits", len(fits))
+    ctx.value("ex2_cases", len(sizes) ** 3)
+    ctx.value("ex2_max", max(sizes))
+    return ""
 
 
 @artifact("ex3")
@@ -303,8 +293,4 @@ def ex3(ctx):
         verdicts[m] = explore(config)["layers"][1]["chains"][1]["verdict"]
     ctx.check.that("the explorer: correct for m = 1, wrong values for m = 4",
                    verdicts == {1: "correct", 4: "values"}, str(verdicts))
-    body = ("The second 1/m is a number, and a number times a matrix has the matrix's shape, so no product can fail. "
-            f"For a 3-5-2 network the explorer says *{VERDICTS[verdicts[1]]}* with m = 1, where 1/m is 1, and "
-            f"*{VERDICTS[verdicts[4]]}* with m = 4: the build multiplied the arrays and found ∂J/∂W⁽²⁾ exactly m times "
-            "too small. Only the values show this fault, and only for m > 1.")
-    return solution(body)
+    return ""
