@@ -63,9 +63,9 @@ def manifest_keys(root: Path) -> dict[str, str]:
 
 
 def expected_reruns(root: Path, gen: Path) -> list[str]:
-    """The edited generator and every generator whose DEPENDS_ON globs match it (book.artifacts' own rule)."""
+    """The edited generator and every generator whose DEPENDS_ON globs match it (book.cache's own rule)."""
     code = (
-        "import sys, json; sys.path.insert(0, 'scripts'); from pathlib import Path; import book.artifacts as a\n"
+        "import sys, json; sys.path.insert(0, 'scripts'); from pathlib import Path; import book.cache as a\n"
         "dep = getattr(a, 'declared_dependencies', lambda g: [])\n"
         f"edited = Path({str(gen)!r}).resolve()\n"
         "out = [g.stem for g in a.generator_files() if g.resolve() == edited or edited in [d.resolve() for d in dep(g)]]\n"
