@@ -79,6 +79,9 @@ FAULTS = [
     # AdamW written as Adam with L2 (the decay inside the averages): it no longer differs from Adam + L2.
     ([Fault(REG, "return (1 - omega) * W - eta * adam_direction(s, dW)", "return W - eta * adam_direction(s, dW + omega / eta * W)")],
      {"adam": "no λ on the grid", "ex4": "AdamW: (1 − ω) w", "training": "Adam: L2 (λ) ≠ AdamW"}),
+    # AdamW decaying 1/η times too hard (λ passed as ω): its norm no longer grows, as the page says it does.
+    ([Fault(REG, "return (1 - omega) * W - eta * adam_direction(s, dW)", "return (1 - omega / eta) * W - eta * adam_direction(s, dW)")],
+     {"training": "AdamW (ω = ηλ): ‖W‖ grows"}),
     # Adam without its bias correction.
     ([Fault(REG, "m_hat, v_hat = s.m / (1 - s.beta1**s.t), s.v / (1 - s.beta2**s.t)", "m_hat, v_hat = s.m, s.v")],
      {"adam": "|ΔW| = η |u|/(|u| + ε)", "ex4": "Adam + L2: w − η u"}),

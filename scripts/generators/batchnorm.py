@@ -71,7 +71,7 @@ def answer(ctx):
     ctx.value("d", d)
     ctx.value("m", m)
     ctx.value("eps", tex_bound(EPS))
-    shown = [chains[0], chains[3], chains[4]]  # (BN1), the projection, (BN3): (BN2) and the spread repeat their shapes
+    shown = [chains[0], chains[3]]  # (BN1) and the projection: one row; the others repeat their shapes
     return '<div class="grid bp-grid">\n' + "\n".join(diagram(*c) for c in shown) + "\n</div>"
 
 

@@ -73,6 +73,8 @@ def training(ctx):
                         stacked(r["sgd_l2"], which), tol=ROUNDING)
     ctx.check.differ("Adam: L2 (λ) ≠ AdamW (ω = ηλ) at the end", stacked(r["adamw"])[-1], stacked(r["adam_l2"])[-1],
                      min_rel=0.1)
+    ctx.check.that("AdamW (ω = ηλ): ‖W‖ grows", weight_norm(r["adamw"].nets[-1]) > weight_norm(r["adamw"].nets[0]),
+                   f"‖W‖ {weight_norm(r['adamw'].nets[0]):.2f} → {weight_norm(r['adamw'].nets[-1]):.2f}")
     labels = {"sgd_l2": "SGD, L2 in the loss", "sgd_decoupled": "SGD, decoupled decay", "adam_l2": "Adam, L2 in the loss",
               "adamw": "AdamW (decoupled)"}
     series = [(labels[k], np.arange(STEPS + 1), [weight_norm(n) for n in run.nets]) for k, run in r.items()]
