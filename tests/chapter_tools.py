@@ -5,6 +5,10 @@
     _, _, failures = run_chapter("net232", Fault("backprop/network.py", "W[l + 1].T @", "W[l + 1] @"))
     assert "dw2" in failed(failures)
 
+The assert_* helpers below are the checks many chapter tests make in the same words (which artifact
+fails, at which check; the report names the page line; the page uses every artifact and value); the
+faults and the expected labels stay in each chapter's test.
+
 The one seam for fault injection is the source: a Fault replaces a piece of text (it must
 occur exactly once) in a file under scripts/ (the reference code, the build machinery or the
 generator itself), in a private copy of scripts/backprop, scripts/book and scripts/generators;
@@ -96,3 +100,25 @@ def run_generator(path: Path) -> tuple[dict[str, str], dict[str, dict], list[Fai
 def run_edited(ns: str, tmp_path, old: str, new: str) -> tuple[dict[str, str], dict[str, dict], list[Failure]]:
     """The generator with one piece of its own source replaced (same as a Fault in generators/<ns>.py)."""
     return run_chapter(ns, Fault(f"generators/{ns}.py", old, new))
+
+
+def message(failures: list[Failure], name: str) -> str:
+    """The message of the first failure of the artifact `name`."""
+    return next(f.message for f in failures if f.name == name)
+
+
+# The label of the check that no listed usual mistake gives the exercise's answer.
+MISTAKE_IS_ANSWER = "each usual mistake gives another answer"
+
+
+def assert_caught(ns: str, faults, expected: dict[str, str]) -> dict[str | None, str]:
+    """Run the chapter with the faults; each artifact in `expected` fails, at the check whose label contains the text.
+
+    Returns {artifact: message} of every failure."""
+    _, _, failures = run_chapter(ns, *faults)
+    messages = {f.name: f.message for f in failures}
+    for name, label in expected.items():
+        assert name in messages, f"{name} did not fail; failed: {sorted(messages)}"
+        assert label in messages[name], f"{name} failed elsewhere:\n{messages[name][:600]}"
+    return messages
+
