@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
 import shutil
 import sys
 import tempfile
@@ -102,11 +103,6 @@ def run_edited(ns: str, tmp_path, old: str, new: str) -> tuple[dict[str, str], d
     return run_chapter(ns, Fault(f"generators/{ns}.py", old, new))
 
 
-def message(failures: list[Failure], name: str) -> str:
-    """The message of the first failure of the artifact `name`."""
-    return next(f.message for f in failures if f.name == name)
-
-
 # The label of the check that no listed usual mistake gives the exercise's answer.
 MISTAKE_IS_ANSWER = "each usual mistake gives another answer"
 
@@ -122,3 +118,20 @@ def assert_caught(ns: str, faults, expected: dict[str, str]) -> dict[str | None,
         assert label in messages[name], f"{name} failed elsewhere:\n{messages[name][:600]}"
     return messages
 
+
+def assert_check_fails(ns: str, faults, artifact: str, label: str) -> None:
+    """Run the chapter with the faults; `artifact` fails, and one of its failures is the check whose label starts with `label`."""
+    _, _, failures = run_chapter(ns, *faults)
+    messages = [f.message for f in failures if f.name == artifact]
+    assert messages, f"{artifact} did not fail; failed: {sorted({f.name for f in failures})}"
+    assert any(f"check '{label}" in m for m in messages), messages
+
+
+def assert_page_uses_all_of_it(ns: str, page_text: str, artifacts: set[str], values: dict[str, dict], answers: int = 3) -> None:
+    """The page includes exactly the chapter's artifacts (one include a line), every value it cites is one the
+    generator made, and it asks at least `answers` questions."""
+    includes = re.findall(rf'^\s*--8<-- "{ns}/([a-z0-9_-]+)\.md"\s*$', page_text, flags=re.M)
+    assert set(includes) == artifacts
+    for key in re.findall(rf"\[\[(?:val|shape|answer):({ns}\.[A-Za-z0-9_]+)", page_text):
+        assert key in values, key
+    assert len(re.findall(r"\[\[answer:", page_text)) >= answers
