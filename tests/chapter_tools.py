@@ -103,6 +103,11 @@ def run_edited(ns: str, tmp_path, old: str, new: str) -> tuple[dict[str, str], d
     return run_chapter(ns, Fault(f"generators/{ns}.py", old, new))
 
 
+def message(failures: list[Failure], name: str) -> str:
+    """The message of the first failure of the artifact `name`."""
+    return next(f.message for f in failures if f.name == name)
+
+
 # The label of the check that no listed usual mistake gives the exercise's answer.
 MISTAKE_IS_ANSWER = "each usual mistake gives another answer"
 
@@ -125,6 +130,12 @@ def assert_check_fails(ns: str, faults, artifact: str, label: str) -> None:
     messages = [f.message for f in failures if f.name == artifact]
     assert messages, f"{artifact} did not fail; failed: {sorted({f.name for f in failures})}"
     assert any(f"check '{label}" in m for m in messages), messages
+
+
+def assert_report_names_page_line(failures: list[Failure], ns: str, artifact: str, page: str) -> None:
+    """The report of `artifact`'s failure names the artifact and a line of its page docs/`page`."""
+    report = next(f for f in failures if f.name == artifact).report()
+    assert f"artifact {ns}/{artifact} failed" in report and f"docs/{page}:" in report, report
 
 
 def assert_page_uses_all_of_it(ns: str, page_text: str, artifacts: set[str], values: dict[str, dict], answers: int = 3) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, assert_check_fails, assert_page_uses_all_of_it, run_chapter
+from chapter_tools import Fault, assert_check_fails, assert_page_uses_all_of_it, assert_report_names_page_line, run_chapter
 
 NS = "chain_rule"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "chain-rule.md"
@@ -130,5 +130,4 @@ def test_each_check_catches_its_fault(case):
 @pytest.mark.parametrize("artifact", ["wrong-transpose", "diag"])
 def test_reports_name_the_page_line(artifact):
     _, _, failures = run_chapter(NS, Fault(ACT, "return s * (1 - s)", "return np.ones_like(s)"))
-    report = next(f for f in failures if f.name == artifact).report()
-    assert f"artifact chain_rule/{artifact} failed" in report and "docs/chain-rule.md:" in report
+    assert_report_names_page_line(failures, NS, artifact, "chain-rule.md")

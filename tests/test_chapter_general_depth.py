@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, run_chapter
+from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, assert_report_names_page_line, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "general-depth.md"
 ARTIFACTS = {"shapes-backward", "architectures", "verify", "entrywise", "recursion-denominator", "recursion-numerator",
@@ -95,5 +95,4 @@ def test_a_mistake_equal_to_the_answer_is_caught(old, new, name):
 def test_reports_name_the_page_line():
     _, _, failures = run_chapter("general_depth", Fault(NET, "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])",
                                                         "(W[l + 1].T @ delta[l + 1])"))
-    report = next(f for f in failures if f.name == "verify").report()
-    assert "artifact general_depth/verify failed" in report and "docs/general-depth.md:" in report
+    assert_report_names_page_line(failures, "general_depth", "verify", "general-depth.md")
