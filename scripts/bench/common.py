@@ -268,11 +268,13 @@ def _node_package_version(name: str) -> str:
 # A clean copy of the book, processes, servers
 
 
-def make_copy(parent: Path, name: str = "book") -> Path:
-    """A copy of the book's sources in `parent/name` (no generated/, no site/, no caches), node_modules symlinked."""
+def make_copy(parent: Path, name: str = "book", items: Sequence[str] = COPIED) -> Path:
+    """A copy of the book's sources in `parent/name` (no generated/, no site/, no caches), node_modules symlinked.
+
+    `items`: what to copy from the repository (the tests' copies take generated/ as well)."""
     root = parent / name
     root.mkdir(parents=True)
-    for item in COPIED:
+    for item in items:
         src = REPO / item
         if src.is_dir():
             shutil.copytree(src, root / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
