@@ -15,16 +15,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# Chromium, its flags, the clean copy and the page list are the benchmark's (scripts/bench), shared with the tests.
+# Chromium, its flags, the clean copy, the page list and the server thread are the benchmark's (scripts/bench), shared with the tests.
 sys.path.insert(0, str(REPO / "scripts" / "bench"))
-from common import CHROMIUM, CHROMIUM_ARGS, make_copy  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, make_copy, serving  # noqa: E402
 from layout import page_paths as _page_paths  # noqa: E402
 
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "artifacts-ci" / "screenshots"))
@@ -154,14 +153,8 @@ def serve(site: Path):
     """Serve a built site on 127.0.0.1 under the hosted book's path prefix; yields its URL."""
     prefix = site_prefix()
     handler = functools.partial(type("Handler", (_QuietHandler,), {"prefix": prefix}), directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler), prefix) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

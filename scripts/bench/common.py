@@ -317,10 +317,17 @@ def static_server(directory: Path) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
+    with serving(server) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(server: http.server.HTTPServer, prefix: str = "/") -> Iterator[str]:
+    """Runs `server` (bound to 127.0.0.1) in a daemon thread; yields its base URL, ending in `prefix`; then shuts it down."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     finally:
         server.shutdown()
         server.server_close()
