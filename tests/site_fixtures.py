@@ -12,22 +12,20 @@ import contextlib
 import functools
 import http.server
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+# Chromium, its flags, the clean copy, the page list and the server thread are the benchmark's (scripts/bench), shared with the tests.
+sys.path.insert(0, str(REPO / "scripts" / "bench"))
+from common import CHROMIUM, CHROMIUM_ARGS, make_copy, serving  # noqa: E402
+from layout import page_paths as _page_paths  # noqa: E402
+
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", REPO / "artifacts-ci" / "screenshots"))
 
 # Each engine runs from its own virtualenv (`make engines`), with the book's packages installed there too.
@@ -44,14 +42,8 @@ BOOK_SOURCES = ["docs", "includes", "scripts", "overrides", "generated", "mkdocs
 
 
 def page_paths(site: Path) -> list[str]:
-    """URL paths of every page MkDocs wrote (directory URLs)."""
-    paths = []
-    for index in sorted(site.rglob("index.html")):
-        rel = index.parent.relative_to(site).as_posix()
-        if rel.startswith(("assets", "search")):
-            continue
-        paths.append("" if rel == "." else rel + "/")
-    return sorted(paths)
+    """URL paths of every page MkDocs wrote (directory URLs), sorted."""
+    return sorted(_page_paths(site))
 
 
 @pytest.fixture(scope="session")
@@ -85,16 +77,7 @@ def built_book(built_site) -> Path:
 
 def copy_book(dest: Path) -> Path:
     """A private copy of the book's sources at dest/book (no build output, no bytecode)."""
-    root = dest / "book"
-    root.mkdir(parents=True)
-    for name in BOOK_SOURCES:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        elif src.exists():
-            shutil.copy2(src, root / name)
-    (root / "node_modules").symlink_to(REPO / "node_modules")
-    return root
+    return make_copy(dest, "book", BOOK_SOURCES)
 
 
 def engine_build(engine: str, site: Path, root: Path = REPO, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -170,14 +153,8 @@ def serve(site: Path):
     """Serve a built site on 127.0.0.1 under the hosted book's path prefix; yields its URL."""
     prefix = site_prefix()
     handler = functools.partial(type("Handler", (_QuietHandler,), {"prefix": prefix}), directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler), prefix) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,11 @@ def sigma(t):
     return 1 / (1 + math.exp(-t))
 
 
+def as_lists(net):
+    """The question's W(2), b(2), W(3), b(3) (the book's W[1], b[1], W[2], b[2]) as plain lists, for explicit sums."""
+    return net.W[1].tolist(), net.b[1][:, 0].tolist(), net.W[2].tolist(), net.b[2][:, 0].tolist()
+
+
 def test_layout_and_index_shift():
     net, x, y = seed_example()
     assert net.sizes == [2, 3, 2] and net.L == 2
@@ -39,12 +44,7 @@ def test_fresh_arrays_every_call():
 
 def test_forward_by_hand():
     net, x, y = seed_example()
-    W2, b2, W3, b3 = (
-        net.W[1].tolist(),
-        net.b[1][:, 0].tolist(),
-        net.W[2].tolist(),
-        net.b[2][:, 0].tolist(),
-    )
+    W2, b2, W3, b3 = as_lists(net)
     x1, x2 = x[:, 0].tolist()
     # question's z^(2) = W^(2) a^(1) + b^(2), one explicit sum per row
     z2 = [W2[i][0] * x1 + W2[i][1] * x2 + b2[i] for i in range(3)]
@@ -63,12 +63,7 @@ def test_forward_by_hand():
 
 def test_backward_by_hand():
     net, x, y = seed_example()
-    W2, b2, W3, b3 = (
-        net.W[1].tolist(),
-        net.b[1][:, 0].tolist(),
-        net.W[2].tolist(),
-        net.b[2][:, 0].tolist(),
-    )
+    W2, b2, W3, b3 = as_lists(net)
     a1 = x[:, 0].tolist()
     t = y[:, 0].tolist()
     a2 = [sigma(W2[i][0] * a1[0] + W2[i][1] * a1[1] + b2[i]) for i in range(3)]

@@ -6,20 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, run_chapter
+from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "batchnorm.md"
 ALL = {"answer", "forward", "steps", "rows", "network", "ex1", "ex2", "ex3"}
 BN, AD, GEN = "backprop/batchnorm.py", "backprop/autodiff.py", "generators/batchnorm.py"
-
-
-def caught(faults, expected):
-    """Run the chapter with the faults; each artifact in `expected` fails, at the check whose label contains the text."""
-    _, _, failures = run_chapter("batchnorm", *faults)
-    messages = {f.name: f.message for f in failures}
-    for name, label in expected.items():
-        assert name in messages, f"{name} did not fail; failed: {sorted(messages)}"
-        assert label in messages[name], f"{name} failed elsewhere:\n{messages[name][:600]}"
 
 
 def test_chapter_builds_clean():
@@ -87,7 +78,7 @@ FAULTS = [
 
 @pytest.mark.parametrize(("faults", "expected"), FAULTS, ids=[f"fault{i}" for i in range(len(FAULTS))])
 def test_fault_is_caught(faults, expected):
-    caught(faults, expected)
+    assert_caught("batchnorm", faults, expected)
 
 
 @pytest.mark.parametrize(("old", "new", "name"), [
@@ -99,4 +90,4 @@ def test_fault_is_caught(faults, expected):
     ('mistakes={"constant-stats": naive}', 'mistakes={"constant-stats": row_sums}', "ex3"),
 ])
 def test_a_mistake_equal_to_the_answer_is_caught(old, new, name):
-    caught([Fault(GEN, old, new)], {name: "each usual mistake gives another answer"})
+    assert_caught("batchnorm", [Fault(GEN, old, new)], {name: MISTAKE_IS_ANSWER})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, run_chapter
+from chapter_tools import Fault, assert_check_fails, assert_page_uses_all_of_it, assert_report_names_page_line, run_chapter
 
 NS = "chain_rule"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "chain-rule.md"
@@ -28,11 +28,7 @@ def test_chapter_builds_clean_and_the_page_uses_all_of_it():
     assert not failures, [f.report() for f in failures]
     assert outputs.keys() == ARTIFACTS
     assert outputs["diag"].count("<svg") == 1 and outputs["softmax"].count("<svg") == 1  # the heatmaps
-    text = PAGE.read_text(encoding="utf-8")
-    assert set(re.findall(r'^\s*--8<-- "chain_rule/([a-z0-9_-]+)\.md"\s*$', text, flags=re.M)) == ARTIFACTS
-    for key in re.findall(r"\[\[(?:val|shape|answer):(chain_rule\.[A-Za-z0-9_]+)", text):
-        assert key in values, key
-    assert len(re.findall(r"\[\[answer:", text)) >= 3
+    assert_page_uses_all_of_it(NS, PAGE.read_text(encoding="utf-8"), ARTIFACTS, values)
 
 
 def test_page_rules():
@@ -128,15 +124,10 @@ FAULTS = {
 
 @pytest.mark.parametrize("case", FAULTS, ids=list(FAULTS))
 def test_each_check_catches_its_fault(case):
-    faults, artifact, label = FAULTS[case]
-    _, _, failures = run_chapter(NS, *faults)
-    messages = [f.message for f in failures if f.name == artifact]
-    assert messages, f"{artifact} did not fail; failed: {sorted({f.name for f in failures})}"
-    assert any(f"check '{label}" in m for m in messages), messages
+    assert_check_fails(NS, *FAULTS[case])
 
 
 @pytest.mark.parametrize("artifact", ["wrong-transpose", "diag"])
 def test_reports_name_the_page_line(artifact):
     _, _, failures = run_chapter(NS, Fault(ACT, "return s * (1 - s)", "return np.ones_like(s)"))
-    report = next(f for f in failures if f.name == artifact).report()
-    assert f"artifact chain_rule/{artifact} failed" in report and "docs/chain-rule.md:" in report
+    assert_report_names_page_line(failures, NS, artifact, "chain-rule.md")

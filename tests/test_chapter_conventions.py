@@ -3,17 +3,13 @@ in the book's reference code and in the generator. Every fault is a source edit 
 
 import pytest
 
-from chapter_tools import Fault, failed, run_chapter
+from chapter_tools import Fault, assert_report_names_page_line, failed, message, run_chapter
 
 NS = "conventions"
 CONV = "backprop/conventions.py"
 GEN = "generators/conventions.py"
 ARTIFACTS = {"parameters", "table", "symbols", "dw-figure", "row-delta", "ex1", "ex2", "ex3", "ex4", "ex5"}
 KEYS = ["cs229", "nielsen", "ufldl", "goodfellow", "d2l_math", "d2l_code", "pytorch", "cs231n", "cs224n", "question"]
-
-
-def message(failures, name: str) -> str:
-    return next(f.message for f in failures if f.name == name)
 
 
 def test_chapter_builds_clean():
@@ -134,5 +130,4 @@ def test_exercise_5_shapes_come_from_the_arrays():
 
 def test_reports_name_the_page_line():
     _, _, failures = run_chapter(NS, Fault(CONV, "    dW2 = (1 / m) * dZ2 @ A1.T", "    dW2 = dZ2 @ A1.T"))
-    report = next(f for f in failures if f.name == "table").report()
-    assert "artifact conventions/table failed" in report and "docs/conventions.md:" in report
+    assert_report_names_page_line(failures, NS, "table", "conventions.md")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chapter_tools import Fault, failed, run_chapter
+from chapter_tools import Fault, assert_report_names_page_line, failed, run_chapter
 
 ARTIFACTS = {"as-written", "fault-a", "fault-b", "fault-c", "fault-d", "fault-e", "corrected", "summary", "indexing",
              "ex1", "ex2", "ex3"}
@@ -104,5 +104,4 @@ def test_a_fix_that_would_make_the_chain_multiply_is_noticed():
 
 def test_reports_name_the_page_line():
     _, _, failures = run_chapter("diagnosis", SIGMA_PRIME_IS_ONE)
-    report = next(f for f in failures if f.name == "corrected").report()
-    assert "artifact diagnosis/corrected failed" in report and "docs/diagnosis.md:" in report
+    assert_report_names_page_line(failures, "diagnosis", "corrected", "diagnosis.md")

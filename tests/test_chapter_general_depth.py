@@ -6,22 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, run_chapter
+from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, assert_report_names_page_line, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "general-depth.md"
 ARTIFACTS = {"shapes-backward", "architectures", "verify", "entrywise", "recursion-denominator", "recursion-numerator",
              "shape-table", "ex1", "ex2", "ex3", "ex4"}
 NET, ACT, LOSS, GEN = "backprop/network.py", "backprop/activations.py", "backprop/losses.py", "generators/general_depth.py"
-
-
-def caught(faults, expected):
-    """Run the chapter with the faults; each artifact in `expected` fails, at the check whose label contains the text."""
-    _, _, failures = run_chapter("general_depth", *faults)
-    messages = {f.name: f.message for f in failures}
-    for name, label in expected.items():
-        assert name in messages, f"{name} did not fail; failed: {sorted(messages)}"
-        assert label in messages[name], f"{name} failed elsewhere:\n{messages[name][:600]}"
-    return messages
 
 
 def test_chapter_builds_clean():
@@ -86,7 +76,7 @@ FAULTS = [
 
 @pytest.mark.parametrize(("faults", "expected"), FAULTS, ids=[f"fault{i}" for i in range(len(FAULTS))])
 def test_fault_is_caught(faults, expected):
-    caught(faults, expected)
+    assert_caught("general_depth", faults, expected)
 
 
 @pytest.mark.parametrize(("old", "new", "name"), [
@@ -99,11 +89,10 @@ def test_fault_is_caught(faults, expected):
 ])
 def test_a_mistake_equal_to_the_answer_is_caught(old, new, name):
     # A listed mistake that gives the right answer could not be told apart from it.
-    caught([Fault(GEN, old, new)], {name: "each usual mistake gives another answer"})
+    assert_caught("general_depth", [Fault(GEN, old, new)], {name: MISTAKE_IS_ANSWER})
 
 
 def test_reports_name_the_page_line():
     _, _, failures = run_chapter("general_depth", Fault(NET, "(W[l + 1].T @ delta[l + 1]) * g[l].prime(z[l])",
                                                         "(W[l + 1].T @ delta[l + 1])"))
-    report = next(f for f in failures if f.name == "verify").report()
-    assert "artifact general_depth/verify failed" in report and "docs/general-depth.md:" in report
+    assert_report_names_page_line(failures, "general_depth", "verify", "general-depth.md")

@@ -1,15 +1,11 @@
 """The gradient-checking chapter's checks catch wrong formulas: in the reference code (finite differences,
 the relative error, the activations) and in the generator. Every fault is a source edit (chapter_tools.Fault)."""
 
-from chapter_tools import Fault, failed, run_chapter
+from chapter_tools import Fault, assert_report_names_page_line, failed, message, run_chapter
 
 NS = "gradient_checking"
 GEN = "generators/gradient_checking.py"
 ARTIFACTS = {"step-size", "relative-error", "thresholds", "depth", "kink", "ex1", "ex2", "ex3", "ex4"}
-
-
-def message(failures, name: str) -> str:
-    return next(f.message for f in failures if f.name == name)
 
 
 def test_chapter_builds_clean():
@@ -96,8 +92,7 @@ def test_exercise_4_limits_are_checked():
 
 def test_reports_name_the_page_line():
     _, _, failures = run_chapter(NS, Fault("backprop/gradcheck.py", "x[i] = old - h", "x[i] = old"))
-    report = next(f for f in failures if f.name == "step-size").report()
-    assert "artifact gradient_checking/step-size failed" in report and "docs/gradient-checking.md:" in report
+    assert_report_names_page_line(failures, NS, "step-size", "gradient-checking.md")
 
 
 def test_a_float32_sweep_that_is_secretly_float64_is_caught():

@@ -3,7 +3,7 @@ a wrong derivative in the reference code. Every fault is a source edit (chapter_
 
 import pytest
 
-from chapter_tools import Fault, failed, run_chapter
+from chapter_tools import Fault, assert_report_names_page_line, failed, message, run_chapter
 
 NS = "identities"
 GEN = "generators/identities.py"
@@ -60,7 +60,7 @@ def test_the_hadamard_form_is_checked():
 
 def test_log_det_needs_a_positive_determinant():
     _, _, failures = run_chapter(NS, Fault(GEN, "S[0] *= np.sign(np.linalg.det(S))", "S[0] *= -np.sign(np.linalg.det(S))"))
-    assert "check 'log det: det X > 0' failed" in next(f.message for f in failures if f.name == "matrices")
+    assert "check 'log det: det X > 0' failed" in message(failures, "matrices")
 
 
 def test_the_shape_diagram_is_checked():
@@ -82,5 +82,4 @@ def test_finite_differences_with_the_wrong_sign_break_the_misprint_demo():
 
 def test_reports_name_the_page_line():
     _, _, failures = run_chapter(NS, Fault(GEN, "-2 * U.T @ R)  # −2 Uᵀ (X − UV)", "2 * U.T @ R)  # −2 Uᵀ (X − UV)"))
-    report = next(f for f in failures if f.name == "factorisation").report()
-    assert "artifact identities/factorisation failed" in report and "docs/identities.md:" in report
+    assert_report_names_page_line(failures, NS, "factorisation", "identities.md")

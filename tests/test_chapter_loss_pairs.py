@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, run_chapter
+from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "loss-pairs.md"
 ALL = {"pairs", "derivatives", "jacobians", "chain-denominator", "chain-numerator", "softmax-ce", "saturation",
@@ -17,15 +17,6 @@ ACT, LOSS, GEN = "backprop/activations.py", "backprop/losses.py", "generators/lo
 # The checks, not the pictures, are under test: the private copy draws no figures (matplotlib takes seconds).
 NO_FIGURES = Fault(GEN, "from book.figures import line_plot, matrix_heatmap",
                    'line_plot = matrix_heatmap = lambda *a, **k: "<svg></svg>"  # noqa: E731')
-
-
-def caught(faults, expected):
-    """Run the chapter with the faults; each artifact in `expected` fails, at the check whose label contains the text."""
-    _, _, failures = run_chapter("loss_pairs", NO_FIGURES, *faults)
-    messages = {f.name: f.message for f in failures}
-    for name, label in expected.items():
-        assert name in messages, f"{name} did not fail; failed: {sorted(messages)}"
-        assert label in messages[name], f"{name} failed elsewhere:\n{messages[name][:600]}"
 
 
 def test_chapter_builds_clean():
@@ -126,7 +117,7 @@ FAULTS = [
 
 @pytest.mark.parametrize(("faults", "expected"), FAULTS, ids=[f"fault{i}" for i in range(len(FAULTS))])
 def test_fault_is_caught(faults, expected):
-    caught(faults, expected)
+    assert_caught("loss_pairs", [NO_FIGURES, *faults], expected)
 
 
 @pytest.mark.parametrize(("old", "new", "name"), [
@@ -138,4 +129,4 @@ def test_fault_is_caught(faults, expected):
     ('"relu-slope": (z5 > 0) * 1.0', '"relu-slope": np.where(z5 > 0, 1.0, ALPHA)', "derivatives"),
 ])
 def test_a_mistake_equal_to_the_answer_is_caught(old, new, name):
-    caught([Fault(GEN, old, new)], {name: "each usual mistake gives another answer"})
+    assert_caught("loss_pairs", [NO_FIGURES, Fault(GEN, old, new)], {name: MISTAKE_IS_ANSWER})

@@ -6,20 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, run_chapter
+from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "minibatches.md"
 ALL = {"columns", "setup", "reduction", "per-example", "rows-pytorch", "rows-cs231n", "bias-shape", "ex1", "ex2", "ex3", "ex4"}
 NET, ACT, ROWS, GEN = "backprop/network.py", "backprop/activations.py", "backprop/rows.py", "generators/minibatches.py"
-
-
-def caught(faults, expected):
-    """Run the chapter with the faults; each artifact in `expected` fails, at the check whose label contains the text."""
-    _, _, failures = run_chapter("minibatches", *faults)
-    messages = {f.name: f.message for f in failures}
-    for name, label in expected.items():
-        assert name in messages, f"{name} did not fail; failed: {sorted(messages)}"
-        assert label in messages[name], f"{name} failed elsewhere:\n{messages[name][:600]}"
 
 
 def test_chapter_builds_clean():
@@ -118,7 +109,7 @@ FAULTS = [
 
 @pytest.mark.parametrize(("faults", "expected"), FAULTS, ids=[f"fault{i}" for i in range(len(FAULTS))])
 def test_fault_is_caught(faults, expected):
-    caught(faults, expected)
+    assert_caught("minibatches", faults, expected)
 
 
 @pytest.mark.parametrize(("old", "new", "name"), [
@@ -132,4 +123,4 @@ def test_fault_is_caught(faults, expected):
     ("mistakes={other: 3.0 - factor}", "mistakes={other: factor}", "ex4"),
 ])
 def test_a_mistake_equal_to_the_answer_is_caught(old, new, name):
-    caught([Fault(GEN, old, new)], {name: "each usual mistake gives another answer"})
+    assert_caught("minibatches", [Fault(GEN, old, new)], {name: MISTAKE_IS_ANSWER})

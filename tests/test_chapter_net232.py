@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, failed, run_chapter
+from chapter_tools import Fault, assert_report_names_page_line, failed, run_chapter
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ARTIFACTS = {"running", "answer", "graph", "delta3", "delta2", "dw3", "dw2", "chain-denominator", "chain-numerator",
@@ -143,5 +143,4 @@ def test_a_mistake_that_gives_the_right_answer_is_refused():
 def test_reports_name_the_page_line(artifact):
     _, _, failures = run_chapter("net232", Fault("backprop/activations.py", "return s * (1 - s)  # sigma'",
                                                  "return np.ones_like(s)  # sigma'"))
-    report = next(f for f in failures if f.name == artifact).report()
-    assert f"artifact net232/{artifact} failed" in report and "docs/net232.md:" in report
+    assert_report_names_page_line(failures, "net232", artifact, "net232.md")

@@ -1,11 +1,10 @@
 """The notation chapter's checks catch wrong shapes, formulas and index shifts; its page follows the book's rules."""
 
-import re
 from pathlib import Path
 
 import pytest
 
-from chapter_tools import Fault, run_chapter
+from chapter_tools import Fault, assert_check_fails, assert_page_uses_all_of_it, run_chapter
 
 NS = "notation"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "notation.md"
@@ -19,11 +18,7 @@ def test_chapter_builds_clean_and_the_page_uses_all_of_it():
     assert not failures, [f.report() for f in failures]
     assert outputs.keys() == ARTIFACTS
     assert all("checks passed" in text or "check passed" in text for text in outputs.values())
-    text = PAGE.read_text(encoding="utf-8")
-    assert set(re.findall(r'^\s*--8<-- "notation/([a-z0-9-]+)\.md"', text, re.M)) == ARTIFACTS
-    for key in re.findall(r"\[\[(?:val|shape|answer):(notation\.[A-Za-z0-9_]+)", text):
-        assert key in values, key
-    assert len(re.findall(r"\[\[answer:", text)) >= 3
+    assert_page_uses_all_of_it(NS, PAGE.read_text(encoding="utf-8"), ARTIFACTS, values)
 
 
 def test_page_states_the_convention_once_and_includes_the_equations():
@@ -95,8 +90,4 @@ FAULTS = {
 
 @pytest.mark.parametrize("case", FAULTS, ids=list(FAULTS))
 def test_each_check_catches_its_fault(case):
-    faults, artifact, label = FAULTS[case]
-    _, _, failures = run_chapter(NS, *faults)
-    messages = [f.message for f in failures if f.name == artifact]
-    assert messages, f"{artifact} did not fail; failed: {sorted({f.name for f in failures})}"
-    assert any(f"check '{label}" in m for m in messages), messages
+    assert_check_fails(NS, *FAULTS[case])

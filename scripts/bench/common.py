@@ -268,11 +268,13 @@ def _node_package_version(name: str) -> str:
 # A clean copy of the book, processes, servers
 
 
-def make_copy(parent: Path, name: str = "book") -> Path:
-    """A copy of the book's sources in `parent/name` (no generated/, no site/, no caches), node_modules symlinked."""
+def make_copy(parent: Path, name: str = "book", items: Sequence[str] = COPIED) -> Path:
+    """A copy of the book's sources in `parent/name` (no generated/, no site/, no caches), node_modules symlinked.
+
+    `items`: what to copy from the repository (the tests' copies take generated/ as well)."""
     root = parent / name
     root.mkdir(parents=True)
-    for item in COPIED:
+    for item in items:
         src = REPO / item
         if src.is_dir():
             shutil.copytree(src, root / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
@@ -315,10 +317,17 @@ def static_server(directory: Path) -> Iterator[str]:
     handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
+    with serving(server) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(server: http.server.HTTPServer, prefix: str = "/") -> Iterator[str]:
+    """Runs `server` (bound to 127.0.0.1) in a daemon thread; yields its base URL, ending in `prefix`; then shuts it down."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
     finally:
         server.shutdown()
         server.server_close()

@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from common import serving
+
 COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml",
                     "application/manifest+json")
 mimetypes.add_type("application/javascript", ".js")
@@ -152,13 +154,8 @@ def serve(root: Path, prefix: str = "/", log: list | None = None) -> Iterator[st
     """Serves `root` at http://127.0.0.1:PORT{prefix} in a thread; yields that base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(root, prefix, log=log))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server, prefix) as url:
+        yield url
 
 
 def main() -> int:

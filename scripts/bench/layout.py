@@ -72,6 +72,16 @@ def build_site(root: Path, site: Path) -> None:
         raise RuntimeError(proc.stderr[-3000:])
 
 
+def site_or_build(site: Path | None, tmp: Path, section: str) -> Path:
+    """`site` if one was given, else the book built (strict) from a clean copy in tmp: the site a page section loads."""
+    if site is None:
+        root = make_copy(tmp)
+        site = tmp / "site"
+        log(f"{section}: building the site")
+        build_site(root, site)
+    return site
+
+
 def measure(context, url: str, viewport: tuple[int, int], settle_ms: int = 1000) -> dict:
     page = context.new_page()
     try:
@@ -118,11 +128,7 @@ def run(quick: bool = False, site: Path | None = None) -> SectionResult:
     reps = 1 if quick else 3
     tmp = Path(tempfile.mkdtemp(prefix="bench-layout-"))
     try:
-        if site is None:
-            root = make_copy(tmp)
-            site = tmp / "site"
-            log("layout: building the site")
-            build_site(root, site)
+        site = site_or_build(site, tmp, "layout")
         log("layout: loading every page")
         table = cls_table(site, reps)
         worst_all = 0.0

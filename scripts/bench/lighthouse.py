@@ -19,9 +19,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import CHROMIUM, CHROMIUM_ARGS, REPO, SectionResult, log, make_copy, median, spread
+from common import CHROMIUM, CHROMIUM_ARGS, REPO, SectionResult, log, median, spread
 from ghpages import serve, site_prefix
-from layout import build_site, page_paths
+from layout import page_paths, site_or_build
 
 LIGHTHOUSE = REPO / "node_modules" / "lighthouse" / "cli" / "index.js"
 PERFORMANCE_TARGET = 90
@@ -93,11 +93,7 @@ def run(quick: bool = False, site: Path | None = None) -> SectionResult:
     reps = 1 if quick else 3
     tmp = Path(tempfile.mkdtemp(prefix="bench-lighthouse-"))
     try:
-        if site is None:
-            root = make_copy(tmp)
-            site = tmp / "site"
-            log("lighthouse: building the site")
-            build_site(root, site)
+        site = site_or_build(site, tmp, "lighthouse")
         paths = page_paths(site)
         if quick:
             paths = [p for p in paths if p in ("", "chain-rule/", "net232/")] or paths[:2]
