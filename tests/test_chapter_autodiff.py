@@ -27,6 +27,9 @@ def test_chapter_builds_clean():
     assert not failures, [f.report() for f in failures]
     assert ALL <= outputs.keys()
     assert all("checks passed" in text for text in outputs.values())
+    # Material gives every column at least 5rem: a fourth column scrolls sideways on a 375 px phone.
+    assert max(row.count("|") - 1 for text in outputs.values() for row in text.splitlines()
+               if re.fullmatch(r"\|(?: :?--:? \|)+", row)) <= 3
     assert values["autodiff.ex4_reverse"]["expect"]["text"] == "1"
     n_last = int(values["autodiff.n_last"]["text"])
     assert float(values["autodiff.ratio_last"]["text"]) > n_last / 4  # forward mode: about n times reverse mode

@@ -27,6 +27,10 @@ def test_chapter_builds_clean():
     assert not failures, [f.report() for f in failures]
     assert ALL == outputs.keys()
     assert all("checks passed" in text for text in outputs.values())
+    # Material gives every column at least 5rem: a fourth column scrolls sideways on a 375 px phone.
+    assert max(row.count("|") - 1 for text in outputs.values() for row in text.splitlines()
+               if re.fullmatch(r"\|(?: :?--:? \|)+", row)) <= 3
+    assert re.search(r'<svg\b[^>]*\bstyle="[^"]*; min-width: 24rem"', outputs["two-d"])  # T(K) scrolls, labels stay legible
     # Hand-worked on the page's 1-D example: z_1 = 1·2 − 2·1 + 3·(−1), ∂J/∂w_1 = Σ δ_i x_i = 2 + 2 − 1 + 9.
     assert values["convolution.z"]["cells"][0] == ["-3"]
     assert values["convolution.dw"]["cells"][0] == ["8"]

@@ -30,6 +30,9 @@ def test_chapter_builds_clean():
     assert ALL <= outputs.keys()
     assert outputs["relu"].count("<svg") == 1 and outputs["tanh-sigmoid"].count("<svg") == 2
     assert all("checks passed" in text for text in outputs.values())
+    # Material gives every column at least 5rem: a fourth column scrolls sideways on a 375 px phone.
+    assert max(row.count("|") - 1 for text in outputs.values() for row in text.splitlines()
+               if re.fullmatch(r"\|(?: :?--:? \|)+", row)) <= 3
     # ReLU's per-layer factor ½ d Var(W) on width 32, by hand: naive 16, Glorot ½, He 1.
     assert [values[f"{NS}.relu_{s}_k"]["text"] for s in ("naive", "glorot", "he")] == ["16.0", "0.50", "1.0"]
     assert values[f"{NS}.ex1_L"]["text"] == "4"  # 784-256-128-64-10: four weight matrices
