@@ -9,7 +9,7 @@ import pytest
 from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "autodiff.md"
-ALL = {"graph", "layers", "jacobian-size", "modes", "jacobians", "random", "ex1", "ex2", "ex3", "ex4"}
+ALL = {"graph", "layers", "jacobian-size", "modes", "modes-ratio", "jacobians", "random", "ex1", "ex2", "ex3", "ex4"}
 LAY, AD, GEN, NET = "backprop/layers.py", "backprop/autodiff.py", "generators/autodiff.py", "backprop/network.py"
 
 
@@ -18,6 +18,9 @@ def test_chapter_builds_clean():
     assert not failures, [f.report() for f in failures]
     assert ALL <= outputs.keys()
     assert all("checks passed" in text for text in outputs.values())
+    # Material gives every column at least 5rem: a fourth column scrolls sideways on a 375 px phone.
+    assert max(row.count("|") - 1 for text in outputs.values() for row in text.splitlines()
+               if re.fullmatch(r"\|(?: :?--:? \|)+", row)) <= 3
     assert values["autodiff.ex4_reverse"]["expect"]["text"] == "1"
     n_last = int(values["autodiff.n_last"]["text"])
     assert float(values["autodiff.ratio_last"]["text"]) > n_last / 4  # forward mode: about n times reverse mode
@@ -83,6 +86,10 @@ FAULTS = [
     ([Fault(GEN, "delta @ x.T, tol=EXACT)", "x @ delta.T, tol=EXACT)")], {"jacobian-size": "Σ_k δ_k ∂z_k/∂W"}),
     ([Fault(GEN, "cheaper == (d_in < d_out)", "cheaper == (d_in > d_out)")], {"jacobians": "fewer passes, fewer multiplications"}),
     ([Fault(GEN, "abs(slopes[1] - 2) < 0.2", "abs(slopes[1] - 1) < 0.2")], {"modes": "forward mode like n²"}),
+    # The ratio table: a network with a wider output has other n; forward mode counted 8 times too cheap; rows out of order.
+    ([Fault(GEN, "example([width, width, width, 2],", "example([width, width, width, 3],")], {"modes-ratio": "n = 2(w + 1)² parameters"}),
+    ([Fault(GEN, "    T = made()\n", "    T = made() // 8\n")], {"modes-ratio": "between n/4 and n times reverse mode"}),
+    ([Fault(GEN, "ratios.append(ratio)", "ratios.insert(0, ratio)")], {"modes-ratio": "the ratio grows with n"}),
     ([Fault(GEN, "n = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in (1, 2))", "n = sum(sizes[l] * sizes[l - 1] for l in (1, 2))")],
      {"ex4": "n: every parameter"}),
     ([Fault(GEN, "x.grad, EX3_W.T @ r_ + r_, tol=0.0", "x.grad, EX3_W.T @ r_, tol=0.0")], {"ex3": "∂J/∂x = Wᵀ r + r"}),

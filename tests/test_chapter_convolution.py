@@ -9,7 +9,7 @@ import pytest
 from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, run_chapter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "convolution.md"
-ALL = {"structure", "forward", "shared", "input-grad", "two-d", "channels", "fd-table", "beyond", "ex1", "ex2", "ex3", "ex4"}
+ALL = {"structure", "forward", "shared", "input-grad", "two-d", "channels", "fd-table", "fd-matrix", "beyond", "ex1", "ex2", "ex3", "ex4"}
 CONV, GEN = "backprop/conv.py", "generators/convolution.py"
 
 
@@ -18,6 +18,10 @@ def test_chapter_builds_clean():
     assert not failures, [f.report() for f in failures]
     assert ALL == outputs.keys()
     assert all("checks passed" in text for text in outputs.values())
+    # Material gives every column at least 5rem: a fourth column scrolls sideways on a 375 px phone.
+    assert max(row.count("|") - 1 for text in outputs.values() for row in text.splitlines()
+               if re.fullmatch(r"\|(?: :?--:? \|)+", row)) <= 3
+    assert re.search(r'<svg\b[^>]*\bstyle="[^"]*; min-width: 24rem"', outputs["two-d"])  # T(K) scrolls, labels stay legible
     # Hand-worked on the page's 1-D example: z_1 = 1·2 − 2·1 + 3·(−1), ∂J/∂w_1 = Σ δ_i x_i = 2 + 2 − 1 + 9.
     assert values["convolution.z"]["cells"][0] == ["-3"]
     assert values["convolution.dw"]["cells"][0] == ["8"]
@@ -61,7 +65,7 @@ FAULTS = [
      {"channels": "∂J/∂x = col2im(Wᵀ Δ) vs FD", "fd-table": "input gradient vs FD"}),
     # The structured matrices built wrong: the kernel reversed in T, a block one row off in the 2-D matrix.
     ([Fault(CONV, "T[i, i:i + k] = w", "T[i, i:i + k] = w[::-1]")],
-     {"forward": "sliding window = T(w) x", "input-grad": "(C3) = T(w)ᵀ δ", "fd-table": "input gradient = Tᵀ δ"}),
+     {"forward": "sliding window = T(w) x", "input-grad": "(C3) = T(w)ᵀ δ", "fd-matrix": "input gradient = Tᵀ δ"}),
     ([Fault(CONV, "(i + a) * n2:(i + a + 1) * n2]", "(i + a - a * (i > 0)) * n2:(i + a - a * (i > 0) + 1) * n2]")],
      {"two-d": "sliding window = T(K) vec(x)"}),
     # The forward pass off by one position, and the im2col windows read in the wrong order.
@@ -84,6 +88,10 @@ FAULTS = [
     ([Fault(GEN, "np.roll(T[i - 1], 1), T[i]", "np.roll(T[i - 1], 2), T[i]")], {"structure": "row i of T(w)"}),
     ([Fault(GEN, "[P, c2[2]]).T)", "[P, P]).T)")], {"channels": "two images"}),
     ([Fault(GEN, '"T(w) x", [T.shape, (x.size, 1)]', '"T(w) x", [T.shape, (1, x.size)]')], {"forward": "T(w) x"}),
+    # The shared-weight table's last column shows the row's sum as (C2): a row summing the wrong entries is caught.
+    ([Fault(GEN, "terms = G[pattern == j]\n", "terms = G[pattern == j][1:]\n")], {"shared": "the sum of its entries of δ xᵀ = (C2)"}),
+    # The matrix table's product Tᵀ δ with T untransposed.
+    ([Fault(GEN, ': Tᵀ δ", [T.T.shape,', ': Tᵀ δ", [T.shape,')], {"fd-matrix": "Tᵀ δ"}),
     ([Fault(GEN, 'ctx.check.weight_gradient("∂J/∂w has w\'s shape", dw, w,', 'ctx.check.weight_gradient("∂J/∂w has w\'s shape", G, w,')],
      {"shared": "∂J/∂w has w's shape"}),
 ]

@@ -11,7 +11,7 @@ from chapter_tools import MISTAKE_IS_ANSWER, Fault, assert_caught, run_chapter
 
 NS = "vanishing_gradients"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "vanishing-gradients.md"
-ALL = {"relu", "product", "check-stacked", "tanh-sigmoid", "variances", "ex1", "ex2", "ex3", "ex4", "ex5"}
+ALL = {"relu", "product", "check-stacked", "tanh-sigmoid", "variances", "ends", "ex1", "ex2", "ex3", "ex4", "ex5"}
 INIT, ACT, NET, GEN = "backprop/initialization.py", "backprop/activations.py", "backprop/network.py", "generators/vanishing_gradients.py"
 
 
@@ -21,8 +21,12 @@ def test_chapter_builds_clean():
     assert ALL <= outputs.keys()
     assert outputs["relu"].count("<svg") == 1 and outputs["tanh-sigmoid"].count("<svg") == 2
     assert all("checks passed" in text for text in outputs.values())
+    # Material gives every column at least 5rem: a fourth column scrolls sideways on a 375 px phone.
+    assert max(row.count("|") - 1 for text in outputs.values() for row in text.splitlines()
+               if re.fullmatch(r"\|(?: :?--:? \|)+", row)) <= 3
     # ReLU's per-layer factor ½ d Var(W) on width 32, by hand: naive 16, Glorot ½, He 1.
     assert [values[f"{NS}.relu_{s}_k"]["text"] for s in ("naive", "glorot", "he")] == ["16.0", "0.50", "1.0"]
+    assert values[f"{NS}.ex1_L"]["text"] == "4"  # 784-256-128-64-10: four weight matrices
     assert values[f"{NS}.ex2_std"]["expect"]["text"] == "0.0439"  # √(2 / 1040)
     assert values[f"{NS}.ex3_bound"]["expect"]["text"] == "0.1083"  # √(6 / 512)
     assert float(values[f"{NS}.worst_se"]["text"]) <= 4
@@ -90,6 +94,8 @@ FAULTS = [
             "W = 1.1 * init_weights(\"glorot\", (fan_out, fan_in), np.random.default_rng(SEED + 4))")], {"ex2": "has that variance"}),
     ([Fault(GEN, 'ctx.check.close("He: ½ d Var(W) = ½ · d · 2/d = 1", D * variance("he") / 2,',
             'ctx.check.close("He: ½ d Var(W) = ½ · d · 2/d = 1", D * variance("he"),')], {"relu": "He: ½ d Var(W)"}),
+    # The end-result table's d Var(W): He's variance from the Glorot formula.
+    ([Fault(INIT, "return 2 / fan_in  #", "return 2 / (fan_in + fan_out)  #")], {"ends": "he: d Var(W) = 2 (by hand)"}),
     ([Fault(GEN, 'ctx.check.close("Glorot, equal widths: d Var(W) = d · 2/(d + d) = 1", D * variance("glorot"),',
             'ctx.check.close("Glorot, equal widths: d Var(W) = d · 2/(d + d) = 1", D * variance("he"),')],
      {"relu": "Glorot, equal widths"}),

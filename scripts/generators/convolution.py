@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -152,13 +154,15 @@ def shared(ctx):
     rows = []
     for j in range(1, k + 1):
         terms = G[pattern == j]
-        rows.append([f"$w_{j}$", " + ".join(f"({as_int(t)})" for t in terms), as_int(terms.sum()), as_int(dw[j - 1])])
+        ctx.check.close(f"w{sub(str(j))}: the sum of its entries of δ xᵀ = (C2)", terms.sum(), dw[j - 1], tol=EXACT)
+        # No-break space before each +: a narrow cell wraps only between terms, each line ending in +.
+        rows.append([f"$w_{j}$", "\u00a0+ ".join(f"({as_int(t)})" for t in terms), as_int(dw[j - 1])])
     svg = cells(pattern, [[as_int(v) for v in row] for row in G], [f"δ{sub(str(i + 1))} = {as_int(d)}" for i, d in enumerate(delta)],
                 [f"x{sub(str(c + 1))} = {as_int(v)}" for c, v in enumerate(x)], "conv-shared", "δ xᵀ")
     for name, arr in (("delta", delta), ("G", G), ("dw", dw)):
         ctx.value(name, arr, digits=0)
     ctx.value("dw_reversed", flip(dw), digits=0)
-    table = md_table(["weight", "entries of $\\delta x^\\top$ where it sits", "sum", "(C2)"], rows, align="llrr")
+    table = md_table(["weight", "entries of $\\delta x^\\top$ where it sits", "sum = (C2)"], rows, align="llr")
     return figure(svg, f"δ xᵀ: {G.shape[0]}×{G.shape[1]}") + "\n\n" + table + "\n\n" + \
         diagram([("P(x)", P.shape), ("δ", (delta.size, 1))], ("∂J/∂w", (k, 1)), "conv-dw-P")
 
@@ -180,10 +184,13 @@ def input_grad(ctx):
     ctx.check.chain("T(w)ᵀ δ", [T.T.shape, (delta.size, 1)], (x.size, 1))
     for name, arr in (("dx", dx), ("dx_noflip", no_flip), ("dx_valid", valid), ("delta_pad", np.pad(delta, w.size - 1))):
         ctx.value(name, arr, digits=0)
-    rows = [["(C3): $\\delta$ padded, flipped kernel", f"${tex_matrix(dx[None], 0)}$", f"${tex_bound(e_fd)}$"],
-            ["kernel not flipped", f"${tex_matrix(no_flip[None], 0)}$", f"${e_flip:.2f}$"],
-            ["no padding (valid)", f"${tex_matrix(valid[None], 0)}$", "wrong length"]]
-    return md_table(["recipe", "result", "vs FD"], rows, align="llr") + "\n\n" + \
+    ctx.value("dx_fd", tex_bound(e_fd))  # relative error of (C3) against FD
+    ctx.value("dx_noflip_fd", e_flip, digits=2)  # relative difference of the unflipped kernel from FD
+    ctx.value("dx_valid_len", valid.size)
+    rows = [["(C3): $\\delta$ padded, flipped kernel", f"${tex_matrix(dx[None], 0)}$"],
+            ["kernel not flipped", f"${tex_matrix(no_flip[None], 0)}$"],
+            ["no padding (valid)", f"${tex_matrix(valid[None], 0)}$"]]
+    return md_table(["recipe", "result"], rows, align="ll") + "\n\n" + \
         diagram([("T(w)ᵀ", T.T.shape), ("δ", (delta.size, 1))], ("∂J/∂x", (x.size, 1)), "conv-dx-T")
 
 
@@ -221,9 +228,7 @@ def two_d(ctx):
     svg = cells(pattern, [[kname[j - 1] if j else "" for j in row] for row in pattern],
                 names2("z", z.shape), names2("x", x.shape), "conv-two-d", "T(K)")
     # 16 columns: on a phone the figure scrolls sideways rather than shrink its labels below reading size.
-    assert svg.count("height: auto;") == 1
-    svg = svg.replace("height: auto;", "min-width: 24rem; height: auto;")
-    return figure(svg, f"T(K): {T.shape[0]}×{T.shape[1]}")
+    return figure(svg, f"T(K): {T.shape[0]}×{T.shape[1]}", min_width="24rem")
 
 
 @artifact("beyond")
@@ -321,25 +326,48 @@ def case_gradients(xshape, kshape, ch, rng):
         dx, dK, _ = conv_backward(delta, cache)
         T = toeplitz_channels(K, xshape)
     fd_K, fd_x = numerical_gradient(lambda _: J(), K), numerical_gradient(lambda _: J(), x)
-    return x, K, dK, dx, fd_K, fd_x, T.T @ delta.reshape(-1)
+    return x, K, dK, dx, fd_K, fd_x, T, delta.reshape(-1)
+
+
+@functools.cache
+def fd_cases():
+    # The CASES with one generator of random numbers, in order: shared by the FD table and the matrix table.
+    rng = np.random.default_rng(SEED + 2)
+    return [case_gradients(xshape, kshape, ch, rng) for xshape, kshape, ch in CASES]
+
+
+def case_label(x, K):
+    return "×".join(map(str, x.shape)) + " ⋆ " + "×".join(map(str, K.shape))
+
+
+def case_cell(x, K):  # input and kernel shape; a narrow cell wraps after the comma
+    return f"${tex_shape(x.shape)}$, ${tex_shape(K.shape)}$"
 
 
 @artifact("fd-table")
 def fd_table(ctx):
-    # Every shape of the chapter, and some others, on a nonlinear loss: gradients against FD and the matrix route.
-    rng, rows = np.random.default_rng(SEED + 2), []
-    for xshape, kshape, ch in CASES:
-        x, K, dK, dx, fd_K, fd_x, via_T = case_gradients(xshape, kshape, ch, rng)
-        label = "×".join(map(str, x.shape)) + " ⋆ " + "×".join(map(str, K.shape))
+    # Every shape of the chapter, and some others, on a nonlinear loss: (C2) and (C3) against FD.
+    rows = []
+    for x, K, dK, dx, fd_K, fd_x, _, _ in fd_cases():
+        label = case_label(x, K)
         # tanh bends: the central difference's O(h²) error shows in entries near 10⁻⁴, so 10⁻⁶ here.
         e_K = ctx.check.gradient(f"{label}: kernel gradient vs FD", dK, fd_K, tol=1e-6)
         e_x = ctx.check.gradient(f"{label}: input gradient vs FD", dx, fd_x, tol=1e-6)
-        e_T = ctx.check.close(f"{label}: input gradient = Tᵀ δ", dx.reshape(-1), via_T, tol=1e-12)
         ctx.check.weight_gradient(f"{label}: kernel gradient's shape", dK, K, "denominator")
-        rows.append([f"${tex_shape(x.shape)}$", f"${tex_shape(K.shape)}$",
-                     f"${tex_bound(e_K)}$", f"${tex_bound(e_x)}$", f"${tex_bound(e_T)}$"])
-    return md_table(["input $x$", "kernel", "kernel gradient vs FD", "$\\partial J/\\partial x$ vs FD", "vs $T^\\top\\delta$"],
-                    rows, align="llrrr")
+        rows.append([case_cell(x, K), f"${tex_bound(e_K)}$", f"${tex_bound(e_x)}$"])
+    return md_table(["input $x$, kernel", "kernel gradient vs FD", "$\\partial J/\\partial x$ vs FD"], rows, align="lrr")
+
+
+@artifact("fd-matrix")
+def fd_matrix(ctx):
+    # The same cases: (C3) against Tᵀ δ with the explicit matrix T of each layer (positions × inputs).
+    rows = []
+    for x, K, _, dx, _, _, T, delta in fd_cases():
+        label = case_label(x, K)
+        ctx.check.chain(f"{label}: Tᵀ δ", [T.T.shape, (delta.size, 1)], (x.size, 1))
+        e_T = ctx.check.close(f"{label}: input gradient = Tᵀ δ", dx.reshape(-1), T.T @ delta, tol=1e-12)
+        rows.append([case_cell(x, K), f"${tex_shape(T.shape)}$", f"${tex_bound(e_T)}$"])
+    return md_table(["input $x$, kernel", "$T$", "(C3) vs $T^\\top\\delta$"], rows, align="llr")
 
 
 @artifact("ex1")

@@ -25,6 +25,7 @@ from book.tables import md_table, num, tex_sci
 N, D, L, M, SEED = 128, 32, 12, 8, 4242  # networks, width, weight layers, examples per network, seed
 ACTS, SCHEMES = ("sigmoid", "tanh", "relu"), ("naive", "glorot", "he")
 NAMES = {"naive": "naive N(0, 1)", "glorot": "Glorot", "he": "He"}
+SHORT = {"naive": "naive", "glorot": "Glorot", "he": "He"}  # in a table row's label, next to the activation
 LABEL = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 TOL_SE = 4.0  # a variance check passes within this many standard errors
 SMALL_STD = 0.01  # CS231n's "small random numbers", for an exercise
@@ -198,8 +199,7 @@ def variances(ctx):
                    for l in range(1, L)]
             worst = max(worst, *zs)
             predicted = float(np.exp(np.mean([np.log(v * q["g"][l].mean()) for l in range(1, L)])))
-            rows.append([LABEL[act], NAMES[scheme], f"{v:g}", num(predicted, 3), num(factor(act, scheme), 3),
-                         f"${tex_sci(rms_ratio(q)[0])}$"])
+            rows.append([run_label(act, scheme), num(predicted, 3), num(factor(act, scheme), 3)])
     # The independence the backward relation assumes fails when δ⁽ᴸ⁾ is built from the same weights: J = ½‖a⁽ᴸ⁾‖².
     q, z, _ = run("relu", "he")
     _, a_out, delta = stacked_backprop(weights("he"), "relu", draws()[0], z[L])  # δ⁽ᴸ⁾ = a⁽ᴸ⁾ = z⁽ᴸ⁾ (linear output)
@@ -212,8 +212,22 @@ def variances(ctx):
     ctx.value("n_checks", 9 * (2 * L - 1))
     ctx.value("chance", int(1 / math.erfc(TOL_SE / math.sqrt(2)) // 1000 * 1000))  # two-sided normal tail beyond TOL_SE
     ctx.value("tanh_naive_g2", float(np.mean([run("tanh", "naive")[0]["g"][l].mean() for l in range(1, L)])), digits=2)
-    return md_table(["$g$", "weights", "$d\\,\\mathrm{Var}(W)$", "predicted factor", "measured factor",
-                     "RMS $\\delta^{(1)}$ / $\\delta^{(L)}$"], rows, align="llrrrr")
+    return md_table(["$g$, weights", "predicted", "measured"], rows, align="lrr")
+
+
+def run_label(act: str, scheme: str) -> str:
+    return f"{LABEL[act]}, {SHORT[scheme]}"
+
+
+@artifact("ends")
+def ends(ctx):
+    # The nine runs' end result, RMS δ⁽¹⁾ / RMS δ⁽ᴸ⁾, next to the d Var(W) that sets the scale of every factor.
+    by_hand = {"naive": D, "glorot": 1, "he": 2}  # d · 1, d · 2/(d + d), d · 2/d on equal widths
+    for scheme in SCHEMES:
+        ctx.check.close(f"{scheme}: d Var(W) = {by_hand[scheme]} (by hand)", D * variance(scheme), by_hand[scheme], tol=EXACT)
+    rows = [[run_label(act, scheme), f"{D * variance(scheme):g}", f"${tex_sci(rms_ratio(run(act, scheme)[0])[0])}$"]
+            for act in ACTS for scheme in SCHEMES]
+    return md_table(["$g$, weights", "$d\\,\\mathrm{Var}(W)$", "RMS $\\delta^{(1)}$ / $\\delta^{(L)}$"], rows, align="lrr")
 
 
 # Exercises
@@ -228,6 +242,7 @@ def ex1(ctx):
     full = ctx.check.chain("the whole product", [(d[1], d[1]), (d[1], d[2]), (d[2], d[2]), (d[2], d[3]), (d[3], d[3]),
                                                  (d[3], d[4]), (d[4], 1)], (d[1], 1))
     ctx.value("ex1_sizes", "-".join(map(str, d)))
+    ctx.value("ex1_L", len(d) - 1)  # weight layers: one fewer than the widths
     ctx.answer("ex1_factor", factor_shape, mistakes={"transpose": factor_shape[::-1]})
     ctx.answer("ex1_delta", full, mistakes={"transpose": full[::-1]})
     return ""
