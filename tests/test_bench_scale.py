@@ -72,3 +72,20 @@ def test_factor_one_changes_nothing(tmp_path):
     before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
     assert scale.multiply(root, 1) == 2
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_serve_is_timed_as_make_serve_runs_it(tmp_path):
+    """The benchmark's `mkdocs serve` takes its flags and environment from the Makefile's serve target."""
+    import build
+    flags, env = build.make_serve()
+    assert "--dirty" in flags and "--livereload" in flags, flags
+    assert env.get("BOOK_SERVE") == "1", env
+    # The fault: a Makefile whose serve line the benchmark cannot read is an error, not a silent default.
+    broken = tmp_path / "Makefile"
+    broken.write_text("serve:\n\tmkdocs serve\n", encoding="utf-8")
+    try:
+        build.make_serve(broken)
+    except RuntimeError as e:
+        assert "SERVE_mkdocs" in str(e)
+    else:
+        raise AssertionError("a Makefile without SERVE_mkdocs was read without complaint")

@@ -3,7 +3,7 @@
 (a) cold: no generated/, no site/, no __pycache__   (b) warm: nothing changed
 (c) after a prose edit                             (d) after editing one generator (only it may rerun)
 (e) plain: BOOK_GENERATE=0 with the artifacts present, i.e. MkDocs + KaTeX alone
-(f) `mkdocs serve --livereload`: save a prose edit -> the open page shows the new text; and no rebuild loop.
+(f) `mkdocs serve` as `make serve` runs it: save a prose edit -> the open page shows the new text; and no rebuild loop.
 
 Each round runs (a) to (e) once; warm and plain swap places every other round so their
 ratio compares neighbours. Times are wall clock of the whole `mkdocs build --strict`
@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from common import PYTHON, SectionResult, build_env, chromium, free_port, log, make_copy, median, paired_ratios, secs, spread
+from common import PYTHON, REPO, SectionResult, build_env, chromium, free_port, log, make_copy, median, paired_ratios, secs, spread
 
 WARM_OVER_PLAIN_TARGET = 1.5
 RELOAD_TARGET = 2.0
@@ -120,16 +120,28 @@ def profile_rebuild(root: Path, md: Path, top: int = 22) -> str:
 # mkdocs serve
 
 
+def make_serve(makefile: Path = REPO / "Makefile") -> tuple[list[str], dict[str, str]]:
+    """The flags and environment `make serve` gives `mkdocs serve`, read from the Makefile, so the
+    benchmark times what a contributor runs (it once left out --dirty and timed full rebuilds)."""
+    text = makefile.read_text(encoding="utf-8")
+    flags = re.search(r"^SERVE_mkdocs\s*:=\s*\S*mkdocs serve\b(.*)$", text, re.M)
+    recipe = re.search(r"^serve:.*\n((?:\t.*\n)+)", text, re.M)
+    if not flags or not recipe:
+        raise RuntimeError(f"{makefile}: no SERVE_mkdocs line or serve recipe to read `make serve` from")
+    return flags.group(1).split(), dict(re.findall(r"\b(BOOK_\w+)=(\S+)", recipe.group(1)))
+
+
 class Server:
-    """`mkdocs serve --livereload` in the copy, as `make serve` runs it, log lines timestamped."""
+    """`mkdocs serve` in the copy with the flags and environment of `make serve`, log lines timestamped."""
 
     def __init__(self, root: Path):
         self.port = free_port()
         self.lines: list[tuple[float, str]] = []
         self.lock = threading.Lock()
+        flags, env = make_serve()
         self.proc = subprocess.Popen(
-            [PYTHON, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{self.port}"],
-            cwd=root, env={**build_env(root), "BOOK_PRINT_PAGE": "false", "BOOK_SERVE": "1", "BOOK_STRICT": "false"},
+            [PYTHON, "-m", "mkdocs", "serve", *flags, "-a", f"127.0.0.1:{self.port}"],
+            cwd=root, env={**build_env(root), **env},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             bufsize=1,
         )

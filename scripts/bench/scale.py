@@ -15,7 +15,7 @@ Per factor, each measured `repeat` times (median and range):
   generator  after appending a comment to one generator (only it, and what declares it, reruns)
   gen jobs   `python -m book.generate --force --jobs 1` and `--jobs 2`, side by side; the bytes of
              generated/ compared between the two (parallel must equal serial)
-  serve      `mkdocs serve --livereload` as `make serve` runs it: save a prose edit → the open page
+  serve      `mkdocs serve` as `make serve` runs it (--livereload --dirty): save a prose edit → the open page
              shows the new sentence; save a generator edit → the page has reloaded
 
 The ratios 96/12 (factor 8 over factor 1) are what the targets are about: linear or better for
@@ -282,5 +282,5 @@ def _report(res: SectionResult, figures: dict, chapters: dict, repeat: int) -> N
         f"not cloned). {repeat} round(s) per figure; medians, range min–max. Prose edits append a sentence to docs/"
         f"{first['page'][0]}; generator edits append a comment to scripts/generators/{first['gen'][0]} (the generator that "
         "page includes most). Builds are `python -m book.build` as `make build` runs it, in a clean copy with its own "
-        "scripts/ on PYTHONPATH; serve is `mkdocs serve --livereload` with BOOK_PRINT_PAGE=false, as `make serve`."
+        "scripts/ on PYTHONPATH; serve is `mkdocs serve` with the flags and environment of `make serve` (read from the Makefile)."
     )
