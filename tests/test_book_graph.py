@@ -163,6 +163,13 @@ def test_a_page_whose_stepper_lost_the_graph_is_caught(drawn, page):
     assert problems == [f'{SRC}: no stepper (<div data-bp-widget="stepper">) includes net232/graph.md']
 
 
+def test_the_build_checks_the_pages_steps():
+    from chapter_tools import run_chapter
+
+    outputs, _, failures = run_chapter("net232")
+    assert not failures and "the stepper's steps are marked in the graph</b>: each of the 11 steps" in outputs["graph"]
+
+
 def test_the_build_stops_at_the_pages_line(monkeypatch, tmp_path, page):
     """The net232 generator runs the check: a page step the graph lacks fails the graph artifact, naming the line."""
     import book.artifacts

@@ -357,6 +357,30 @@ def test_a_list_that_does_not_keep_its_height_is_caught(browser_context, site_ur
         page.close()
 
 
+def side_by_side_when_out_of_view(page) -> list[str]:
+    """Opened at the graph, the stepper stays as drawn (the graph above the steps) while in view, and
+    goes side by side once it is below the screen (here after a jump to the top of the page)."""
+    wide = "document.querySelector('.bp-stepper').classList.contains('bp-stepper-wide')"
+    out = ["side by side while in view (the graph and the steps moved under the reader)"] if page.evaluate(wide) else []
+    page.evaluate("scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    return out + ([] if page.evaluate(wide) else ["still stacked when below the screen"])
+
+
+def test_opened_at_the_graph_nothing_moves_until_it_is_out_of_view(browser_context, site_url):
+    page = routed(browser_context, site_url, html=("</head>", "<script>location.hash = '#net232-graph'</script></head>"))
+    assert page.evaluate("document.querySelector('#net232-graph').getBoundingClientRect().top") < 900
+    assert side_by_side_when_out_of_view(page) == []
+    page.close()
+
+
+def test_switching_in_view_is_caught(browser_context, site_url):
+    page = routed(browser_context, site_url, html=("</head>", "<script>location.hash = '#net232-graph'</script></head>"),
+                  js=("if (below() ||", "if (true ||"))
+    assert side_by_side_when_out_of_view(page) == ["side by side while in view (the graph and the steps moved under the reader)"]
+    page.close()
+
+
 # Zensical puts "Back to top" at the foot of the screen (Material at the top, under the header).
 AT_THE_FOOT = "<style>.md-top { top: auto !important; bottom: 1.6rem; }</style></head>"
 

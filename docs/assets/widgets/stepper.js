@@ -101,10 +101,18 @@
     function wide() { host.classList.add("bp-stepper-wide"); measure(); }
     if (below() || !window.IntersectionObserver) host.classList.add("bp-stepper-wide");
     else {
-      var watch = new IntersectionObserver(function () {
-        if (below()) { watch.disconnect(); wide(); }
+      // Told when it leaves the screen at the foot, and (the screen's foot stretched far down) when a
+      // jump takes it from above the screen to below, as Home or a link to the top of the page does.
+      var watch = ["0px", "0px 0px 100000px 0px"].map(function (margin) {
+        var w = new IntersectionObserver(function () {
+          if (!below() || !watch) return;
+          watch.forEach(function (v) { v.disconnect(); });
+          watch = null;
+          wide();
+        }, {rootMargin: margin});
+        w.observe(host);
+        return w;
       });
-      watch.observe(host);
     }
     measure();
     show(0);
