@@ -254,6 +254,23 @@ def test_declared_dependencies_join_the_cache_key(tmp_path):
     assert "1 generator(s) run ['errata']" in out, out
 
 
+def test_depends_on_is_read_from_the_assignment_only(tmp_path, monkeypatch):
+    """DEPENDS_ON in a comment or a string declares nothing; the assignment declares its files; a malformed one
+    is an error (cache.declared_dependencies skips parsing sources that never mention the name)."""
+    from book import cache
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "data.txt").write_text("1\n", encoding="utf-8")
+    monkeypatch.setattr(cache, "REPO", tmp_path)
+    gen = tmp_path / "gen.py"
+    for source, expected in [("x = 1\n", []), ("# DEPENDS_ON = ['docs/data.txt']\nx = 'DEPENDS_ON'\n", []),
+                             ("DEPENDS_ON = ['docs/data.txt']\n", [tmp_path / "docs" / "data.txt"])]:
+        gen.write_text(source, encoding="utf-8")
+        assert cache.declared_dependencies(gen) == expected, source
+    gen.write_text("DEPENDS_ON = 'docs/data.txt'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="list of glob strings"):
+        cache.declared_dependencies(gen)
+
+
 def test_generation_writes_no_bytecode_under_watched_scripts(tmp_path):
     """`mkdocs serve` watches scripts/; a .pyc written there by the generator would trigger another build."""
     root = make_copy(tmp_path)

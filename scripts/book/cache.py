@@ -67,15 +67,27 @@ def environment_key() -> str:
     return _ENV_KEY
 
 
-def declared_dependencies(generator: Path) -> list[Path]:
-    """Files named by a module-level `DEPENDS_ON = ["glob", ...]` (repo-relative), read without importing."""
-    for node in ast.parse(generator.read_bytes()).body:
+@functools.cache
+def _depends_on(source: bytes, name: str) -> tuple[str, ...]:
+    """The globs of a module-level `DEPENDS_ON = [...]` in a generator's source, parsed once per source text.
+
+    Parsing is most of what checking the cache costs (0.7 of 0.86 s with 144 generators), and most
+    generators declare nothing: those are not parsed at all, and `serve` parses an edited one once."""
+    if b"DEPENDS_ON" not in source:
+        return ()
+    for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "DEPENDS_ON" for t in node.targets):
             patterns = ast.literal_eval(node.value)
             if not (isinstance(patterns, list) and all(isinstance(p, str) for p in patterns)):
-                raise ValueError(f"{generator.name}: DEPENDS_ON must be a list of glob strings")
-            return sorted({f for pattern in patterns for f in REPO.glob(pattern) if f.is_file() and f != generator})
-    return []
+                raise ValueError(f"{name}: DEPENDS_ON must be a list of glob strings")
+            return tuple(patterns)
+    return ()
+
+
+def declared_dependencies(generator: Path) -> list[Path]:
+    """Files named by a module-level `DEPENDS_ON = ["glob", ...]` (repo-relative), read without importing."""
+    patterns = _depends_on(generator.read_bytes(), generator.name)
+    return sorted({f for pattern in patterns for f in REPO.glob(pattern) if f.is_file() and f != generator})
 
 
 def cache_key(generator: Path, shared: str) -> str:
