@@ -213,10 +213,11 @@ def test_the_page_check_sees_raw_tex_outside_math(browser_context, site_url, lea
     page.close()
 
 
-# Every box that scrolls sideways, and whether it has a tab stop (scroll-focus.js).
+# Every box that scrolls sideways and is drawn (not in a closed solution or a hidden tab, which the reader
+# cannot reach anyway) without a tab stop (scroll-focus.js).
 UNREACHABLE = r"""
 () => [...document.querySelectorAll('.md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap')]
-  .filter(el => el.scrollWidth > el.clientWidth + 1 && el.getAttribute('tabindex') !== '0')
+  .filter(el => el.checkVisibility() && el.scrollWidth > el.clientWidth + 1 && el.getAttribute('tabindex') !== '0')
   .map(el => (el.className || el.tagName) + ': ' + el.textContent.trim().slice(0, 40))
 """
 
@@ -225,18 +226,54 @@ SKIPPED_BLOCKS = ("() => [...document.querySelectorAll('.md-content__inner > *')
                   "el.firstElementChild && !el.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length")
 
 
-def test_long_page_skips_blocks_while_loading_then_lays_out_whole(browser_context, site_url):
+def test_long_page_skips_blocks_far_from_the_screen_and_measures_them_when_drawn(browser_context, site_url):
     """At phone width a long chapter loads with the blocks past the first screen skipped (content-visibility),
-    and once loaded the whole page is laid out and every box that scrolls has its tab stop."""
+    they stay skipped after the page has loaded (no forced layout of the whole page), and a box that scrolls
+    gets its tab stop when the reader scrolls to it, without any key press."""
     page = browser_context.new_page()
     page.add_init_script("addEventListener('load', () => { window.__skippedAtLoad = (" + SKIPPED_BLOCKS + ")(); })")
     page.set_viewport_size({"width": 375, "height": 812})
     page.goto(site_url + "chain-rule/", wait_until="load")
     assert page.evaluate("window.__skippedAtLoad") > 0, "content-visibility: auto skips no block of a long chapter on a phone"
-    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
-    assert page.evaluate(SKIPPED_BLOCKS) == 0
+    page.wait_for_timeout(1500)  # idle time after load: nothing lays the page out
+    assert page.evaluate(SKIPPED_BLOCKS) > 0, "the whole page was laid out after load"
+    # Scroll through the page a screen at a time, as a reader does: every box drawn is measured.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 812, 600):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(300)
     assert page.evaluate("() => document.querySelectorAll('[data-bp-scroll]').length") > 0, "expected wide formulas at 375 px"
     assert page.evaluate(UNREACHABLE) == []
+    # Open every solution, as a reader does: the wide formulas in them get their tab stops too.
+    opened = page.evaluate("() => { const ds = [...document.querySelectorAll('article details:not([open])')];"
+                           " ds.forEach(d => { d.open = true; }); return ds.length; }")
+    assert opened > 0
+    page.wait_for_timeout(300)
+    assert page.evaluate(UNREACHABLE) == []
+    page.close()
+
+
+def test_without_the_draw_event_boxes_scrolled_to_stay_unreachable(browser_context, site_url):
+    """The fault the check above guards against: scroll-focus.js not listening for blocks being drawn
+    leaves the boxes below the first screen without a tab stop after the reader scrolls to them."""
+    page = browser_context.new_page()
+
+    def broken(route):
+        body = route.fetch().text()
+        assert '"contentvisibilityautostatechange"' in body
+        route.fulfill(body=body.replace('"contentvisibilityautostatechange"', '"bp-never-fired"'),
+                      content_type="text/javascript")
+
+    page.route("**/scroll-focus.js", broken)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 812, 600):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(300)
+    assert page.evaluate(UNREACHABLE) != []
     page.close()
 
 
