@@ -6,9 +6,13 @@ uses the units of layers l−1 and l and the edges between them, (B2) the units 
 edges between them, and so on. The numbers a step shows must be the ones the graph carries for
 the same quantities (both come from the build; this holds the page and the figure together).
 Also: buttons, arrow keys, Home/End; the live region; no console error; axe in both schemes at
-1280 and 375 px; nothing wider than a phone; and without JavaScript every step is there, as a list.
-Planted faults (a step naming an equation the graph lacks, a graph that forgot a label, a
-highlight of the wrong layer) show the checks can fail.
+1280 and 375 px; nothing wider than a phone; at 1280 × 900 the graph, every step and the bar on one
+screen, at 375 px the bar held on screen under the graph; nothing moves while stepping; the bar
+clear of a "Back to top" button at the foot of the screen (where Zensical puts it); and without
+JavaScript every step is there, as a list. Planted faults (a step naming an equation the graph
+lacks, a graph that forgot a label, a highlight of the wrong layer, a stepper that lost its
+side-by-side layout, its sticky bar or its lift) show the checks can fail. (The build itself
+stops at the page's line when a step names what the graph does not mark: tests/test_book_graph.py.)
 """
 
 from __future__ import annotations
@@ -192,7 +196,7 @@ def test_a_step_naming_an_equation_the_graph_lacks_is_an_error(browser_context, 
 
 def test_a_graph_that_forgot_a_label_is_caught(browser_context, site_url):
     # The edges into the output layer no longer say they take part in (B3).
-    page, errors = faulty(browser_context, site_url, 'data-steps="F1 B2 B3"', 'data-steps="F1 B2"', count=6)
+    page, errors = faulty(browser_context, site_url, 'data-steps="F1@3 B3@3 B2@2"', 'data-steps="F1@3 B2@2"', count=6)
     for _ in range(6):
         page.get_by_role("button", name="Next").click()
     found = problems_at(page, 6)
@@ -200,14 +204,44 @@ def test_a_graph_that_forgot_a_label_is_caught(browser_context, site_url):
     page.close()
 
 
-def test_a_bar_that_scrolls_away_is_caught(browser_context, site_url):
-    # Without position: sticky the bar sits under the tallest step, below the first screen.
-    page = browser_context.new_page()
-    page.route("**/assets/widgets/stepper.css", lambda route: route.fulfill(
-        body=route.fetch().text().replace("position: sticky", "position: static"), content_type="text/css"))
-    page.goto(site_url + PAGE, wait_until="load")
+def routed(context, url, width: int = 1280, **edits: tuple[str, str]):
+    """The chapter at `width` px with text replaced in its html, stepper.css or stepper.js: edits as
+    html=(old, new), css=(old, new), js=(old, new)."""
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": 900 if width >= 1280 else 812})
+    files = {"html": (url + PAGE, "text/html; charset=utf-8"), "css": ("**/assets/widgets/stepper.css", "text/css"),
+             "js": ("**/assets/widgets/stepper.js", "text/javascript")}
+
+    def server(kind: str, old: str, new: str):
+        def serve(route):
+            body = route.fetch().text()
+            assert old in body, f"{old!r} is not in the {kind}"
+            route.fulfill(body=body.replace(old, new), content_type=files[kind][1])
+        return serve
+
+    for kind, (old, new) in edits.items():
+        page.route(files[kind][0], server(kind, old, new))
+    page.goto(url + PAGE, wait_until="load")
     page.wait_for_selector("[data-bp-widget=stepper][data-bp-ready] .bp-stepper-bar", timeout=10000)
-    assert graph_and_bar_apart(page)
+    return page
+
+
+def test_a_stepper_that_lost_its_side_by_side_layout_is_caught(browser_context, site_url):
+    # The graph above the step again (the script never switches): the tallest step falls below a 1280 × 900 screen.
+    page = routed(browser_context, site_url, js=('host.classList.add("bp-stepper-wide")', ""))
+    problems = []
+    for k in range(N):
+        if k:
+            page.get_by_role("button", name="Next").click()
+        problems += off_screen(page)
+    assert any("step 9" in p for p in problems), problems
+    page.close()
+
+
+def test_a_bar_that_scrolls_away_is_caught(browser_context, site_url):
+    # On a phone, without position: sticky the bar sits under the tallest step, below the first screen.
+    page = routed(browser_context, site_url, 375, css=("position: sticky", "position: static"))
+    assert off_screen(page)
     page.close()
 
 
@@ -244,15 +278,32 @@ def test_axe_finds_no_violation(browser_context, site_url, scheme):
     assert not report, "\n".join(report)
 
 
-def graph_and_bar_apart(page) -> list[str]:
-    """The graph and the bar on one screen (1280 px): the reader sees both as they step."""
-    page.locator(".bp-stepper figure svg[role=img]").evaluate("e => e.scrollIntoView()")
-    graph, bar, height = page.evaluate("""() => [
-        document.querySelector('.bp-stepper figure svg[role=img]').getBoundingClientRect().toJSON(),
-        document.querySelector('.bp-stepper-bar').getBoundingClientRect().toJSON(), innerHeight]""")
-    if graph["top"] > -1 and graph["bottom"] <= bar["top"] and bar["bottom"] <= height + 1:
-        return []
-    return [f"graph {graph} and bar {bar} are not on one {height} px screen"]
+HEADER = "document.querySelector('.md-header').getBoundingClientRect().bottom"
+
+
+def to_stepper(page) -> None:
+    """Scroll the stepper's top to just under the page's header."""
+    page.evaluate(f"scrollTo(0, document.querySelector('.bp-stepper').getBoundingClientRect().top + scrollY - {HEADER} - 8)")
+
+
+def off_screen(page) -> list[str]:
+    """What the reader, scrolled to the stepper, does not see at once: at 1280 px the graph, the step
+    shown and the bar must all be inside the screen under the header; at 375 px (the graph above
+    the step) the graph's top and the bar."""
+    to_stepper(page)
+    s = page.evaluate(f"""() => {{
+        const box = e => e.getBoundingClientRect().toJSON();
+        const host = document.querySelector('.bp-stepper');
+        return {{graph: box(host.querySelector('figure svg[role=img]')), bar: box(host.querySelector('.bp-stepper-bar')),
+                 step: box([...host.querySelectorAll('ol > li')].find(li => !li.hidden)), top: {HEADER},
+                 height: innerHeight, width: innerWidth, status: host.querySelector('.bp-stepper-status').textContent}}; }}""")
+    inside = lambda r: r["top"] >= s["top"] - 1 and r["bottom"] <= s["height"] + 1  # noqa: E731
+    parts = ("graph", "step", "bar") if s["width"] >= 1280 else ("bar",)
+    out = [f"{s['status']}: the {p} ({s[p]['top']:.0f}–{s[p]['bottom']:.0f}) is not inside the screen "
+           f"({s['top']:.0f}–{s['height']})" for p in parts if not inside(s[p])]
+    if s["graph"]["top"] < s["top"] - 1:
+        out.append(f"{s['status']}: the graph's top is under the header")
+    return [f"step {s['status'].split()[1]}: {p}" for p in out]
 
 
 @pytest.mark.parametrize("scheme", ("light", "dark"))
@@ -269,11 +320,101 @@ def test_every_step_fits_the_screen_and_is_photographed(browser_context, site_ur
                                  .map(e => e.scrollWidth - e.clientWidth))})""")
         if over["page"] > 1 or over["math"] > 1:
             problems.append(f"step {k + 1} [{scheme}, {width}px]: {over}")
+        problems += off_screen(page)
         if k == 8:
             page.locator(".bp-stepper").screenshot(path=str(SCREENSHOTS / f"net232-stepper-B2-{scheme}-{width}.png"))
-    if width == 1280:
-        problems += graph_and_bar_apart(page)
     assert not problems and not events["console"], "\n".join(problems + events["console"])
+    page.close()
+
+
+def moves(page) -> list[str]:
+    """What moves as the reader steps from the first step to the last: the graph, the list's box, the bar, Next."""
+    to_stepper(page)
+    where = """() => ['figure svg[role=img]', 'ol', '.bp-stepper-bar', '.bp-stepper-bar button:last-child']
+        .map(s => { const r = document.querySelector('.bp-stepper ' + s).getBoundingClientRect();
+                    return [s, Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)].join(' '); })"""
+    first, moved = page.evaluate(where), []
+    for k in range(1, N):
+        page.get_by_role("button", name="Next").click()
+        moved += [f"step {k + 1}: {now} (was {was})" for now, was in zip(page.evaluate(where), first, strict=True) if now != was]
+    return moved
+
+
+@pytest.mark.parametrize("width", (1280, 375))
+def test_nothing_moves_while_stepping(browser_context, site_url, width):
+    page, _ = stepper(browser_context, site_url, "light", width)
+    moved = moves(page)
+    assert not moved, "\n".join(moved)
+    page.close()
+
+
+def test_a_list_that_does_not_keep_its_height_is_caught(browser_context, site_url):
+    # The list's box changes height with every step; on a phone (the graph above) the bar moves too.
+    for width in (1280, 375):
+        page = routed(browser_context, site_url, width, js=('list.style.minHeight = tallest + "px";', ""))
+        moved = moves(page)
+        assert any(" ol " in m for m in moved) and (width > 375 or any(".bp-stepper-bar " in m for m in moved)), moved
+        page.close()
+
+
+def side_by_side_when_out_of_view(page) -> list[str]:
+    """Opened at the graph, the stepper stays as drawn (the graph above the steps) while in view, and
+    goes side by side once it is below the screen (here after a jump to the top of the page)."""
+    wide = "document.querySelector('.bp-stepper').classList.contains('bp-stepper-wide')"
+    out = ["side by side while in view (the graph and the steps moved under the reader)"] if page.evaluate(wide) else []
+    page.evaluate("scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    return out + ([] if page.evaluate(wide) else ["still stacked when below the screen"])
+
+
+def test_opened_at_the_graph_nothing_moves_until_it_is_out_of_view(browser_context, site_url):
+    page = routed(browser_context, site_url, html=("</head>", "<script>location.hash = '#net232-graph'</script></head>"))
+    assert page.evaluate("document.querySelector('#net232-graph').getBoundingClientRect().top") < 900
+    assert side_by_side_when_out_of_view(page) == []
+    page.close()
+
+
+def test_switching_in_view_is_caught(browser_context, site_url):
+    page = routed(browser_context, site_url, html=("</head>", "<script>location.hash = '#net232-graph'</script></head>"),
+                  js=("if (below() ||", "if (true ||"))
+    assert side_by_side_when_out_of_view(page) == ["side by side while in view (the graph and the steps moved under the reader)"]
+    page.close()
+
+
+# Zensical puts "Back to top" at the foot of the screen (Material at the top, under the header).
+AT_THE_FOOT = "<style>.md-top { top: auto !important; bottom: 1.6rem; }</style></head>"
+
+
+def bar_and_top_button(page) -> dict:
+    """Scrolled so that the bar is held at the foot of the screen, with the "Back to top" button shown."""
+    page.evaluate(f"scrollTo(0, document.querySelector('.bp-stepper').getBoundingClientRect().top + scrollY - {HEADER})")
+    page.evaluate("document.querySelector('.md-top').hidden = false")
+    page.wait_for_timeout(300)  # the button's transition
+    return page.evaluate("""() => ({bar: document.querySelector('.bp-stepper-bar').getBoundingClientRect().toJSON(),
+        top: document.querySelector('.md-top').getBoundingClientRect().toJSON(), height: innerHeight})""")
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+@pytest.mark.parametrize("foot", (False, True), ids=("top-button-at-the-top", "top-button-at-the-foot"))
+def test_the_bar_keeps_clear_of_back_to_top(browser_context, site_url, foot):
+    page = routed(browser_context, site_url, 375, **({"html": ("</head>", AT_THE_FOOT)} if foot else {}))
+    r = bar_and_top_button(page)
+    assert not overlap(r["bar"], r["top"]), r
+    if foot:  # held above the button
+        assert r["bar"]["bottom"] <= r["top"]["top"], r
+    else:  # held at the foot of the screen
+        assert abs(r["bar"]["bottom"] - r["height"]) < 1, r
+    page.close()
+
+
+def test_a_bar_that_covers_back_to_top_is_caught(browser_context, site_url):
+    page = routed(browser_context, site_url, 375, html=("</head>", AT_THE_FOOT),
+                  css=("var(--bp-stepper-lift, 0px)", "0"))
+    r = bar_and_top_button(page)
+    assert overlap(r["bar"], r["top"]), r
     page.close()
 
 

@@ -19,14 +19,18 @@ Hooks for a step-by-step widget (stable, documented here):
     text.bp-graph-a / text.bp-graph-delta    the two numbers in a node
     polygon.bp-graph-fwd / .bp-graph-bwd     the forward and backward arrowheads
 
-Every node, edge and the loss list in `data-steps` the equations that touch them, from
-(F1) z = W a + b, (F2) a = g(z), J (the loss), (B1) the output δ, (B2) δ one layer down,
-(B3) ∂J/∂W = δ aᵀ, (B4) ∂J/∂b = δ; a widget highlights `[data-steps~="B2"]`.
-`data-layer` counts as the arrays do (input = 0); the labels add `first_layer`.
+Every node, edge and the loss list in `data-steps` the steps that touch them, one token per
+step: the equation's label and the layer, as the labels number it, `F1@2` for (F1) at layer 2.
+The labels: (F1) z = W a + b, (F2) a = g(z), J (the loss), (B1) the output δ, (B2) δ one layer
+down, (B3) ∂J/∂W = δ aᵀ, (B4) ∂J/∂b = δ. Which parts a step touches is written once, in
+`touches`; a step-by-step widget only reads it (`[data-steps~="B2@2"]`), and `step_problems`
+holds a page's steps to the graph at build time. `data-layer` counts as the arrays do
+(input = 0); the labels add `first_layer`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
@@ -47,15 +51,92 @@ def _minus(text: str) -> str:
     return text.replace("-", "−")
 
 
-def _steps(l: int, L: int, edge: bool = False) -> str:
-    """The equations that touch a node or an edge of layer l (arrays' numbering, L = output layer)."""
-    if edge:
-        return "F1 B2 B3" if l >= 2 else "F1 B3"
-    if l == 0:
-        return "F1 B3"
-    if l < L:
-        return "F1 F2 B2 B3 B4"
-    return "F1 F2 J B1" + (" B2" if L >= 2 else "") + " B3 B4"
+# What each equation at layer l (arrays' numbering, L the output layer) reads or writes:
+# ("units", k) the units of layer k, ("edges", k) the edges of W[k], ("loss",) the loss and its edges.
+def touches(label: str, l: int, L: int) -> list[tuple]:
+    """The parts of the graph that the step (label) at layer l touches: the one place this is said."""
+    return {
+        "F1": [("units", l - 1), ("edges", l), ("units", l)],  # (F1) z[l] = W[l] a[l-1] + b[l]
+        "F2": [("units", l)],  # (F2) a[l] = g(z[l])
+        "J": [("units", L), ("loss",)],  # J(a[L], y)
+        "B1": [("loss",), ("units", L)],  # (B1) delta[L] = dJ/da[L] ⊙ g'(z[L])
+        "B2": [("units", l + 1), ("edges", l + 1), ("units", l)],  # (B2) delta[l] = (W[l+1]ᵀ delta[l+1]) ⊙ g'(z[l])
+        "B3": [("units", l), ("edges", l), ("units", l - 1)],  # (B3) dJ/dW[l] = delta[l] a[l-1]ᵀ
+        "B4": [("units", l)],  # (B4) dJ/db[l] = delta[l]
+    }[label]
+
+
+def network_steps(L: int) -> list[tuple[str, int]]:
+    """Every step of a network with layers 0..L, in the order the reference code takes them."""
+    forward = [(label, l) for l in range(1, L + 1) for label in ("F1", "F2")]
+    backward = [(label, l) for l in range(L, 0, -1) for label in (("B2",) if l < L else ()) + ("B3", "B4")]
+    return forward + [("J", L), ("B1", L)] + backward
+
+
+def step_key(label: str, l: int, first_layer: int) -> str:
+    """A step's token in data-steps: its label and its layer as the labels number it ("F1@2")."""
+    return f"{label}@{l + first_layer}"
+
+
+def _marks(L: int, first_layer: int) -> dict[tuple, list[str]]:
+    """part → the tokens of the steps that touch it, in the order of the steps."""
+    marks: dict[tuple, list[str]] = {}
+    for label, l in network_steps(L):
+        for part in touches(label, l, L):
+            marks.setdefault(part, []).append(step_key(label, l, first_layer))
+    return marks
+
+
+ATTR_LIST = re.compile(r"\{:([^}]*)\}")
+LIST_ITEM = re.compile(r"^(?P<indent> *)\d+\. ")
+SVG_STEPS = re.compile(r'\bdata-steps="([^"]*)"')
+
+
+def step_problems(page: str, src: str, svg: str, include: str) -> tuple[int, list[str]]:
+    """(steps, problems) of the steppers in a page that include the graph (`--8<-- "include"`).
+
+    Every numbered item of such a stepper must name its step, {: data-step="F1" data-layer="2" },
+    and the graph must mark some part with that step's token; a step may appear once. Each problem
+    names src:line, so the build stops at the line to fix.
+    """
+    known = {t for m in SVG_STEPS.finditer(svg) for t in m[1].split()}
+    lines = page.splitlines()
+    problems, seen, steps, found = [], {}, 0, False
+    i = 0
+    while i < len(lines):
+        if 'data-bp-widget="stepper"' not in lines[i]:
+            i += 1
+            continue
+        start, depth, block = i, 0, []
+        for j in range(i, len(lines)):
+            depth += lines[j].count("<div") - lines[j].count("</div")
+            block.append((j + 1, lines[j]))
+            if depth <= 0:
+                break
+        i = start + len(block)
+        if not any(f'--8<-- "{include}"' in line for _, line in block):
+            continue
+        found = True
+        for n, line in block:
+            if not LIST_ITEM.match(line) or LIST_ITEM.match(line)["indent"]:
+                continue
+            attrs = " ".join(ATTR_LIST.findall(line))
+            label, layer = (re.search(rf'\bdata-{a}="([^"]*)"', attrs) for a in ("step", "layer"))
+            if not (label and layer):
+                problems.append(f'{src}:{n}: a step without its label and layer ({{: data-step="F1" data-layer="2" }}): '
+                                f"{line.strip()[:60]}")
+                continue
+            steps += 1
+            key = f"{label[1]}@{layer[1]}"
+            if key not in known:
+                problems.append(f"{src}:{n}: no part of the graph {include} is marked for ({label[1]}) at layer "
+                                f"{layer[1]} (data-steps~=\"{key}\"); it marks {' '.join(sorted(known))}")
+            elif key in seen:
+                problems.append(f"{src}:{n}: ({label[1]}) at layer {layer[1]} again (first at line {seen[key]})")
+            seen.setdefault(key, n)
+    if not found:
+        problems.append(f'{src}: no stepper (<div data-bp-widget="stepper">) includes {include}')
+    return steps, problems
 
 
 def _arrowhead(x1, y1, x2, y2, cls: str, fill: str) -> str:
@@ -153,6 +234,11 @@ def network_graph_svg(
         x, y = node_box(l, i)
         return x + node_w * (k + 1) / (n + 1), y + (NODE_H if bottom else 0)
 
+    marks = _marks(L, first_layer)
+
+    def steps_of(*part) -> str:
+        return " ".join(marks.get(part, []))
+
     parts = [f'<g class="bp-graph" data-sizes="{" ".join(map(str, sizes))}" data-first-layer="{first_layer}">']
     edge_style = quoteattr(_style(stroke=INK, stroke_opacity=0.5, stroke_width=1.2))
     back_style = quoteattr(_style(stroke=ACCENT, stroke_width=1.2, stroke_dasharray="4 3"))
@@ -167,9 +253,9 @@ def network_graph_svg(
                     data = f' data-w="{fmt(weights[l][i, j])}"' if weights is not None else ""
                     data += f' data-dw="{fmt(grads[l][i, j])}"' if grads is not None else ""
                     head = (f'<g class="bp-graph-edge" id="{salt}-e{l}-{i + 1}-{j + 1}" data-layer="{l}" data-to="{i + 1}" '
-                            f'data-from="{j + 1}" data-steps="{_steps(l, L, edge=True)}"{data}>')
+                            f'data-from="{j + 1}" data-steps="{steps_of("edges", l)}"{data}>')
                 else:
-                    head = f'<g class="bp-graph-edge" id="{salt}-eloss-{j + 1}" data-from="{j + 1}" data-steps="J B1">'
+                    head = f'<g class="bp-graph-edge" id="{salt}-eloss-{j + 1}" data-from="{j + 1}" data-steps="{steps_of("loss")}">'
                 length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
                 ox, oy = (y1 - y2) / length * OFFSET, (x2 - x1) / length * OFFSET  # the δ line runs beside the edge
                 parts += [head, f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" style={edge_style}/>',
@@ -187,7 +273,7 @@ def network_graph_svg(
                   _text(x_label, y_mid + SMALL + 1, labels[l][1], anchor="start"), "</g>"]
         if l > L:
             x, y = node_box(l, 0)
-            parts += [f'<g class="bp-graph-loss" id="{salt}-loss" data-steps="J B1" data-value="{fmt(loss, loss_digits)}">',
+            parts += [f'<g class="bp-graph-loss" id="{salt}-loss" data-steps="{steps_of("loss")}" data-value="{fmt(loss, loss_digits)}">',
                       f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(node_w)}" height="{NODE_H}" rx="6" style={box_style}/>',
                       *([_text(x + node_w / 2, y + NODE_H / 2 + 4.5, loss_text, cls="bp-graph-value", step="J")]
                         if target_text is None else
@@ -202,7 +288,7 @@ def network_graph_svg(
             data += f' data-z="{fmt(z[l][i, 0])}"' if z is not None and l > 0 else ""
             data += f' data-delta="{fmt(d[l][i, 0])}"' if l > 0 else ""
             parts += [f'<g class="bp-graph-node" id="{salt}-n{l}-{i + 1}" data-layer="{l}" data-unit="{i + 1}" '
-                      f'data-steps="{_steps(l, L)}"{data}>',
+                      f'data-steps="{steps_of("units", l)}"{data}>',
                       f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(node_w)}" height="{NODE_H}" rx="6" style={box_style}/>']
             if bottom is None:
                 parts.append(_text(x + node_w / 2, y + NODE_H / 2 + 4.5, top, cls="bp-graph-a"))

@@ -14,11 +14,14 @@ from backprop.gradcheck import loss_of_param, loss_of_z
 from backprop.losses import loss
 from backprop.seed232 import in_question_numbering
 from backprop.seed232 import question_layer as q
-from book.artifacts import artifact
-from book.graph import network_graph_svg
+from book.artifacts import DOCS, artifact
+from book.graph import network_graph_svg, step_problems
 from book.markup import figure
 from book.shapes import chain_svg, sup
 from book.tables import num, shape, tex_matrix, tex_shape
+
+# The page's stepper is checked against the graph (book.graph.step_problems): an edit of the page reruns this.
+DEPENDS_ON = ["docs/net232.md"]
 
 mse = loss("squared_error")
 ETA = 0.5  # Exercise 3's learning rate
@@ -109,6 +112,11 @@ def graph(ctx):
                      for l in (1, 2))
     svg = network_graph_svg(cache.a, grads.delta, J, y, z=cache.z, weights=net.W, grads=grads.dW, first_layer=1,
                             loss_name="L", salt="net232-graph", title="The 2-3-2 network as a graph", desc=f"{desc}; L {J:.6f}")
+    page = DOCS / "net232.md"
+    if page.is_file():  # always in the book; not in a copy of scripts/ alone (tests/chapter_tools.py)
+        steps, problems = step_problems(page.read_text(encoding="utf-8"), "docs/net232.md", svg, "net232/graph.md")
+        ctx.check.that("the stepper's steps are marked in the graph", not problems,
+                       "\n  ".join(problems) or f"each of the {steps} steps in docs/net232.md lights parts of the graph")
     return figure(svg, "a⁽¹⁾ → a⁽²⁾ → a⁽³⁾ → L → δ⁽³⁾ → δ⁽²⁾")
 
 

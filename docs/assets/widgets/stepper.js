@@ -3,30 +3,12 @@
    scripts/book/graph.py. Each item opens with its equation label and layer, as the page numbers it:
    <strong data-step="B2" data-layer="2">. Without JavaScript the list simply shows every step.
 
-   Which parts of the graph an equation touches, for layer l (the arrays' numbering, input = 0, as in
-   the graph's data-layer; L is the output layer). Every part must also list the label in its
-   data-steps, so the graph and this table have to agree; a step that lights nothing is an error. */
+   Which parts of the graph a step touches is the graph's to say (book.graph.touches): every unit,
+   edge and the loss lists its steps in data-steps as label@layer ("B2@2"); the build checks that
+   each step of the page is listed there (book.graph.step_problems). A step that lights nothing is
+   still a console error. */
 (function () {
   "use strict";
-  var TOUCHES = {
-    F1: function (l) { return [node(l - 1), edge(l), node(l)]; },        // (F1) z = W a_prev + b
-    F2: function (l) { return [node(l)]; },                              // (F2) a = g(z)
-    J: function (l) { return [node(l), edge("loss"), "g.bp-graph-loss"]; }, // J(a[L], y)
-    B1: function (l) { return ["g.bp-graph-loss", edge("loss"), node(l)]; }, // (B1) delta[L] = dJ/da[L] ⊙ g'(z[L])
-    B2: function (l) { return [node(l + 1), edge(l + 1), node(l)]; },     // (B2) delta[l] = (W[l+1]ᵀ delta[l+1]) ⊙ g'(z[l])
-    B3: function (l) { return [node(l), edge(l), node(l - 1)]; },         // (B3) dJ/dW[l] = delta[l] a_prevᵀ
-    B4: function (l) { return [node(l)]; }                               // (B4) dJ/db[l] = delta[l]
-  };
-  function node(l) { return 'g.bp-graph-node[data-layer="' + l + '"]'; }
-  function edge(l) { return l === "loss" ? "g.bp-graph-edges[data-layer=loss] > g.bp-graph-edge" : 'g.bp-graph-edge[data-layer="' + l + '"]'; }
-
-  // The graph's parts that (label) at layer l touches.
-  function parts(graph, label, l) {
-    var touches = TOUCHES[label] ? TOUCHES[label](l) : [];
-    return touches.length ? Array.prototype.slice.call(graph.querySelectorAll(touches.map(function (sel) {
-      return sel + '[data-steps~="' + label + '"]';
-    }).join(", "))) : [];
-  }
 
   function button(text, arrow, after) {
     var b = document.createElement("button"), a = document.createElement("span");
@@ -45,11 +27,11 @@
     var items = Array.prototype.slice.call(list.children).filter(function (li) { return li.querySelector("[data-step]"); });
     var steps = items.map(function (li) {
       var tag = li.querySelector("[data-step]");
-      var label = tag.getAttribute("data-step");
-      var l = Number(tag.getAttribute("data-layer")) - first;  // the page's layer in the graph's numbering
-      var touched = parts(graph, label, l);
-      if (!touched.length) console.error("stepper: step " + label + " layer " + tag.getAttribute("data-layer") + " touches nothing in the graph");
-      var result = touched.filter(function (el) { return el.matches(".bp-graph-node") && el.getAttribute("data-layer") === String(l); });
+      var label = tag.getAttribute("data-step"), layer = tag.getAttribute("data-layer");
+      var touched = Array.prototype.slice.call(graph.querySelectorAll('[data-steps~="' + label + "@" + layer + '"]'));
+      if (!touched.length) console.error("stepper: step " + label + " layer " + layer + " touches nothing in the graph");
+      // What the step computes: the units of its own layer (the graph's data-layer counts from the input, 0).
+      var result = touched.filter(function (el) { return el.matches(".bp-graph-node") && Number(el.getAttribute("data-layer")) + first === Number(layer); });
       return {li: li, label: label, name: tag.textContent, touched: touched, result: result};
     });
     if (!steps.length) return;
@@ -68,7 +50,9 @@
     host.setAttribute("aria-label", "Backpropagation step by step");
 
     // The list keeps the height of its tallest step, so the bar stays put under the mouse.
-    function reserve() {
+    // And the theme's "Back to top" button: where it sits at the foot of the screen (Zensical), the
+    // bar, held at the foot while the stepper is in view, keeps above it (Material puts it at the top).
+    function measure() {
       list.style.minHeight = "";
       var tallest = Math.max.apply(null, steps.map(function (step) {
         steps.forEach(function (s) { s.li.hidden = s !== step; });
@@ -76,11 +60,14 @@
       }));
       steps.forEach(function (s, i) { s.li.hidden = i !== k; });
       list.style.minHeight = tallest + "px";
+      var top = document.querySelector(".md-top"), r = top ? top.getBoundingClientRect() : {height: 0};
+      var lift = r.height && r.top > window.innerHeight / 2 ? Math.ceil(window.innerHeight - r.top) + 8 : 0;
+      host.style.setProperty("--bp-stepper-lift", lift + "px");
     }
     var later = 0;
     window.addEventListener("resize", function () {
       window.clearTimeout(later);
-      later = window.setTimeout(reserve, 150);
+      later = window.setTimeout(measure, 150);
     });
 
     var k = -1;
@@ -106,7 +93,28 @@
       e.preventDefault();
       show(to);
     });
-    reserve();
+    // Side by side on a wide screen (stepper.css), from the first moment the stepper is below the
+    // screen: switching while it is in view would move the graph and the steps under the reader's
+    // eyes (opened at the graph: a layout shift of 0.33), and above the screen it would move the
+    // text being read. Until then it stays as the page drew it, the graph above the steps.
+    function below() { return host.getBoundingClientRect().top >= window.innerHeight; }
+    function wide() { host.classList.add("bp-stepper-wide"); measure(); }
+    if (below() || !window.IntersectionObserver) host.classList.add("bp-stepper-wide");
+    else {
+      // Told when it leaves the screen at the foot, and (the screen's foot stretched far down) when a
+      // jump takes it from above the screen to below, as Home or a link to the top of the page does.
+      var watch = ["0px", "0px 0px 100000px 0px"].map(function (margin) {
+        var w = new IntersectionObserver(function () {
+          if (!below() || !watch) return;
+          watch.forEach(function (v) { v.disconnect(); });
+          watch = null;
+          wide();
+        }, {rootMargin: margin});
+        w.observe(host);
+        return w;
+      });
+    }
+    measure();
     show(0);
   }
 
