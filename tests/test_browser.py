@@ -131,29 +131,35 @@ def test_every_page_renders_cleanly(browser_context, reader_site, reader_url, al
     assert not problems, "\n".join(problems)
 
 
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def wcag_violations(page) -> list[str]:
+    """axe-core's WCAG 2.x A and AA violations on the page, as a keyboard user meets it.
+
+    Boxes that scroll get their tab stop when the browser draws them or, all of them, at the first Tab
+    (scroll-focus.js); axe asks about every box at once, also those far below that nobody has reached,
+    so Tab is pressed first, as a keyboard user does before reaching any of them."""
+    page.keyboard.press("Tab")
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
+    # The Tab lands on the skip link, which fades in (opacity over 250 ms): measure its colours once shown.
+    page.wait_for_function("!document.activeElement || getComputedStyle(document.activeElement).opacity === '1'",
+                           timeout=5000)
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """async (tags) => {
+             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+             return r.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' '))}`);
+           }""", WCAG_TAGS)
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_axe_finds_no_violations(browser_context, reader_site, reader_url, all_pages, scheme):
     """axe-core, WCAG 2.x A and AA rules, on every page in both schemes."""
-    script = AXE.read_text(encoding="utf-8")
     report = []
     for path in all_pages:
         page, _ = open_page(browser_context, reader_url + path, scheme, 1280)
-        # Boxes that scroll get their tab stop when laid out (near the screen) or, for all of them, at the first
-        # Tab key press (scroll-focus.js); axe asks about every box at once, so press Tab first, as a keyboard user does.
-        page.keyboard.press("Tab")
-        page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
-        # The Tab lands on the skip link, which fades in (opacity over 250 ms): measure its colours once shown.
-        page.wait_for_function("!document.activeElement || getComputedStyle(document.activeElement).opacity === '1'",
-                               timeout=5000)
-        page.add_script_tag(content=script)
-        result = page.evaluate(
-            """async () => {
-                 const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-                 return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-               }"""
-        )
-        report += [f"{reader_site[0]}: /{path} [{scheme}] {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result]
+        report += [f"{reader_site[0]}: /{path} [{scheme}] {v}" for v in wcag_violations(page)]
         page.close()
     assert not report, "\n".join(report)
 
