@@ -131,29 +131,35 @@ def test_every_page_renders_cleanly(browser_context, reader_site, reader_url, al
     assert not problems, "\n".join(problems)
 
 
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def wcag_violations(page) -> list[str]:
+    """axe-core's WCAG 2.x A and AA violations on the page, as a keyboard user meets it.
+
+    Boxes that scroll get their tab stop when the browser draws them or, all of them, at the first Tab
+    (scroll-focus.js); axe asks about every box at once, also those far below that nobody has reached,
+    so Tab is pressed first, as a keyboard user does before reaching any of them."""
+    page.keyboard.press("Tab")
+    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
+    # The Tab lands on the skip link, which fades in (opacity over 250 ms): measure its colours once shown.
+    page.wait_for_function("!document.activeElement || getComputedStyle(document.activeElement).opacity === '1'",
+                           timeout=5000)
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        """async (tags) => {
+             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+             return r.violations.map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' '))}`);
+           }""", WCAG_TAGS)
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_axe_finds_no_violations(browser_context, reader_site, reader_url, all_pages, scheme):
     """axe-core, WCAG 2.x A and AA rules, on every page in both schemes."""
-    script = AXE.read_text(encoding="utf-8")
     report = []
     for path in all_pages:
         page, _ = open_page(browser_context, reader_url + path, scheme, 1280)
-        # Boxes that scroll get their tab stop when laid out (near the screen) or, for all of them, at the first
-        # Tab key press (scroll-focus.js); axe asks about every box at once, so press Tab first, as a keyboard user does.
-        page.keyboard.press("Tab")
-        page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=10000)
-        # The Tab lands on the skip link, which fades in (opacity over 250 ms): measure its colours once shown.
-        page.wait_for_function("!document.activeElement || getComputedStyle(document.activeElement).opacity === '1'",
-                               timeout=5000)
-        page.add_script_tag(content=script)
-        result = page.evaluate(
-            """async () => {
-                 const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-                 return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-               }"""
-        )
-        report += [f"{reader_site[0]}: /{path} [{scheme}] {v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result]
+        report += [f"{reader_site[0]}: /{path} [{scheme}] {v}" for v in wcag_violations(page)]
         page.close()
     assert not report, "\n".join(report)
 
@@ -213,10 +219,11 @@ def test_the_page_check_sees_raw_tex_outside_math(browser_context, site_url, lea
     page.close()
 
 
-# Every box that scrolls sideways, and whether it has a tab stop (scroll-focus.js).
+# Every box that scrolls sideways and is drawn (not in a closed solution or a hidden tab, which the reader
+# cannot reach anyway) without a tab stop (scroll-focus.js).
 UNREACHABLE = r"""
 () => [...document.querySelectorAll('.md-typeset div.arithmatex, .md-typeset figure.bp-figure, .md-typeset .md-typeset__scrollwrap')]
-  .filter(el => el.scrollWidth > el.clientWidth + 1 && el.getAttribute('tabindex') !== '0')
+  .filter(el => el.checkVisibility() && el.scrollWidth > el.clientWidth + 1 && el.getAttribute('tabindex') !== '0')
   .map(el => (el.className || el.tagName) + ': ' + el.textContent.trim().slice(0, 40))
 """
 
@@ -225,19 +232,89 @@ SKIPPED_BLOCKS = ("() => [...document.querySelectorAll('.md-content__inner > *')
                   "el.firstElementChild && !el.firstElementChild.checkVisibility({contentVisibilityAuto: true})).length")
 
 
-def test_long_page_skips_blocks_while_loading_then_lays_out_whole(browser_context, site_url):
+def test_long_page_skips_blocks_far_from_the_screen_and_measures_them_when_drawn(browser_context, site_url):
     """At phone width a long chapter loads with the blocks past the first screen skipped (content-visibility),
-    and once loaded the whole page is laid out and every box that scrolls has its tab stop."""
+    they stay skipped after the page has loaded (no forced layout of the whole page), and a box that scrolls
+    gets its tab stop when the reader scrolls to it, without any key press."""
     page = browser_context.new_page()
     page.add_init_script("addEventListener('load', () => { window.__skippedAtLoad = (" + SKIPPED_BLOCKS + ")(); })")
     page.set_viewport_size({"width": 375, "height": 812})
     page.goto(site_url + "chain-rule/", wait_until="load")
     assert page.evaluate("window.__skippedAtLoad") > 0, "content-visibility: auto skips no block of a long chapter on a phone"
-    page.wait_for_selector("html[data-bp-scroll-marked]", state="attached", timeout=30000)
-    assert page.evaluate(SKIPPED_BLOCKS) == 0
+    page.wait_for_timeout(1500)  # idle time after load: nothing lays the page out
+    assert page.evaluate(SKIPPED_BLOCKS) > 0, "the whole page was laid out after load"
+    # Scroll through the page a screen at a time, as a reader does: every box drawn is measured.
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 812, 600):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(300)
     assert page.evaluate("() => document.querySelectorAll('[data-bp-scroll]').length") > 0, "expected wide formulas at 375 px"
     assert page.evaluate(UNREACHABLE) == []
+    # Open every solution, as a reader does: the wide formulas in them get their tab stops too.
+    opened = page.evaluate("() => { const ds = [...document.querySelectorAll('article details:not([open])')];"
+                           " ds.forEach(d => { d.open = true; }); return ds.length; }")
+    assert opened > 0
+    page.wait_for_timeout(300)
+    assert page.evaluate(UNREACHABLE) == []
     page.close()
+
+
+def test_without_the_draw_event_boxes_scrolled_to_stay_unreachable(browser_context, site_url):
+    """The fault the check above guards against: scroll-focus.js not listening for blocks being drawn
+    leaves the boxes below the first screen without a tab stop after the reader scrolls to them."""
+    page = browser_context.new_page()
+
+    def broken(route):
+        body = route.fetch().text()
+        assert '"contentvisibilityautostatechange"' in body
+        route.fulfill(body=body.replace('"contentvisibilityautostatechange"', '"bp-never-fired"'),
+                      content_type="text/javascript")
+
+    page.route("**/scroll-focus.js", broken)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(site_url + "chain-rule/", wait_until="load")
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 812, 600):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(300)
+    assert page.evaluate(UNREACHABLE) != []
+    page.close()
+
+
+def contrast_violations_as_loaded(context, url, extra_css=""):
+    """axe's colour-contrast verdicts at phone width on the page as Lighthouse checks it: loaded, no key
+    pressed, the blocks far from the screen still skipped (content-visibility)."""
+    phone = context.browser.new_context(viewport={"width": 412, "height": 823}, device_scale_factor=1.75,
+                                        is_mobile=True, has_touch=True)  # Lighthouse's mobile preset
+    page = phone.new_page()
+    page.goto(url, wait_until="load")
+    if extra_css:
+        page.add_style_tag(content=extra_css)
+    page.wait_for_timeout(300)
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: ['color-contrast']});
+        return r.violations.flatMap(v => v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)); }""")
+    phone.close()
+    return found
+
+
+def test_colours_are_judged_right_while_blocks_are_skipped(browser_context, site_url, all_pages):
+    """A skipped block's contents, when a checker asks where they are, are placed as if they overflowed the
+    block; book.css puts the footer above the article's blocks so they are not taken for its background."""
+    report = []
+    for path in all_pages:
+        report += [f"/{path}: {v}" for v in contrast_violations_as_loaded(browser_context, site_url + path)]
+    assert not report, "\n".join(report)
+
+
+def test_without_the_footer_rule_colours_are_misjudged(browser_context, site_url):
+    """The fault the rule guards against: the footer back in the article's layer, axe takes the code in the
+    autodiff chapter's footnotes for the background of the footer's light text (Lighthouse scored it 96)."""
+    back_in_the_article_layer = ".md-footer { position: static !important; z-index: auto !important; }"
+    assert contrast_violations_as_loaded(browser_context, site_url + "autodiff/", back_in_the_article_layer)
 
 
 def test_boxes_that_scroll_get_a_tab_stop_on_the_first_tab(browser_context, site_url):

@@ -12,7 +12,7 @@ import copy
 import pytest
 
 from site_fixtures import SCREENSHOTS
-from test_browser import AXE, open_page
+from test_browser import open_page, wcag_violations
 from test_explorer_js import reference_vectors
 
 pytestmark = pytest.mark.browser
@@ -265,19 +265,11 @@ def test_without_javascript_the_page_reads_in_full(browser_context, site_url):
 
 @pytest.mark.parametrize("scheme", ("light", "dark"))
 def test_axe_finds_no_violation(browser_context, site_url, scheme):
-    script = AXE.read_text(encoding="utf-8")
     report = []
     for q in ("", query(QUESTION), query({**QUESTION, "widths": [784, 128, 10], "m": 32, "faults": ["bias-axis", "dw-transposed"]})):
         for width in (1280, 375):
             page, events = explorer(browser_context, site_url + PAGE + q, scheme, width)
-            page.add_script_tag(content=script)
-            result = page.evaluate(
-                """async () => {
-                     const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-                     return r.violations.map(v =>
-                       `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' '))}`);
-                   }""")
-            report += [f"{q or 'default'} [{scheme}, {width}px] {v}" for v in result]
+            report += [f"{q or 'default'} [{scheme}, {width}px] {v}" for v in wcag_violations(page)]
             page.close()
     assert not report, "\n".join(report)
 

@@ -2,14 +2,14 @@
 // scrolls must be reachable by keyboard (WCAG 2.1.1), so give exactly those a tab stop.
 //
 // Whether a box scrolls is known only after layout. book.css lets the browser skip the blocks past
-// the first screen (content-visibility: auto) while the page loads, because Material's start-up
-// script makes the browser restyle the whole page several times; measuring a skipped block would
-// force it to be laid out. So the boxes on the first screen are measured at once, and when the
-// page has loaded and the browser is idle, the whole page is laid out in one pass (html class
-// bp-full-layout) and every other box is measured: one full layout instead of one per restyle,
-// and afterwards every block is drawn for the tools that inspect the page (find, accessibility
-// checkers) and for the reader. A Tab key press before that does the same at once, before the
-// focus moves, so a keyboard user never tabs past a box that scrolls.
+// the first screen (content-visibility: auto): a long chapter is 17,000 elements, and laying them
+// all out costs a phone more than half a second of frozen page. So no box is measured before the
+// browser lays it out anyway: the boxes on the first screen at once, every other one when its block
+// comes near the screen (the browser fires contentvisibilityautostatechange), and the boxes in a
+// solution or a tab when the reader opens it. A keyboard user's
+// first Tab lays the whole page out in one pass (html class bp-full-layout) and measures every box
+// before the focus moves, so Tab never skips a box that scrolls. Browsers without that event get the
+// one pass when the page has loaded and the browser is idle.
 // <html data-bp-scroll-marked> says that every box has been measured.
 (function () {
   "use strict";
@@ -61,9 +61,33 @@
     left = Array.prototype.slice.call(document.querySelectorAll(SELECTOR));
     if (document.documentElement.classList.contains("bp-full-layout")) return all();
     left.slice().forEach(function (el) { if (!skipped(el)) done(el); });
+    if (LAZY) return;
     if (document.readyState === "complete") idle(all);
     else window.addEventListener("load", function () { idle(all); });
   }
+
+  // Measure the boxes inside root: a block the browser skipped and is about to draw (its layout is
+  // due anyway), a solution the reader opens, a tab the reader switches to.
+  function within(root) {
+    if (!started || !root.querySelectorAll) return;
+    var boxes = Array.prototype.slice.call(root.querySelectorAll(SELECTOR));
+    if (root.matches(SELECTOR)) boxes.push(root);  // a display formula is a block of its own
+    boxes.forEach(function (el) {
+      if (left.indexOf(el) >= 0) done(el);
+      else mark(el);
+    });
+  }
+  var LAZY = "oncontentvisibilityautostatechange" in window;
+  document.addEventListener("contentvisibilityautostatechange", function (e) {
+    if (!e.skipped) within(e.target);
+  }, true);
+  document.addEventListener("toggle", function (e) {
+    if (e.target.open) within(e.target);
+  }, true);
+  document.addEventListener("change", function (e) {
+    var set = e.target.closest && e.target.closest(".tabbed-set");
+    if (set) within(set);
+  }, true);
 
   var timer = null;
   function later() {
