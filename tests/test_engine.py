@@ -6,6 +6,7 @@ page) is in test_build.py and test_serve.py; these are the fast unit tests.
 
 from __future__ import annotations
 
+import os
 import re
 
 import markdown
@@ -188,6 +189,23 @@ def test_one_label_one_formula(tmp_path, monkeypatch):
     problems = pages.label_problems(pages.Page("other.md", 0))
     assert problems == ["docs/other.md:6: the label (F1) names a different formula here than at includes/equations.md:2; "
                         "one label, one formula: give the variant a label of its own"]
+
+
+def test_one_label_one_formula_sees_a_page_saved_again(tmp_path, monkeypatch):
+    """The labels are kept per file (serve rescans only what was saved): a page saved with a clashing
+    formula is reported, and reported no more once fixed."""
+    docs, inc = tmp_path / "docs", tmp_path / "includes"
+    docs.mkdir()
+    inc.mkdir()
+    (inc / "equations.md").write_text("$$\nz = W a + b \\tag{F1}\n$$\n", encoding="utf-8")
+    page = docs / "p.md"
+    monkeypatch.setattr(pages, "DOCS", docs)
+    monkeypatch.setattr(pages, "INCLUDES", inc)
+    monkeypatch.setattr(pages, "REPO", tmp_path)
+    for k, (formula, clash) in enumerate([("z = W a + b", False), ("z = W^\\top a + b", True), ("z = W a + b", False)]):
+        page.write_text(f"# P\n\n$$\n{formula} \\tag{{F1}}\n$$\n", encoding="utf-8")
+        os.utime(page, ns=(10**18 + k, 10**18 + k))  # a new modification time, as each save gives
+        assert bool(pages.label_problems(pages.Page("p.md", 0))) == clash, formula
 
 
 # --- artifacts, badges, the cache -------------------------------------------------------

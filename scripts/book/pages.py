@@ -175,19 +175,29 @@ def _normal(tex: str) -> str:
     return re.sub(r"\s+", "", tex).rstrip(".,;")
 
 
+@functools.cache
+def _file_labels(path: Path, stamp: int) -> tuple[tuple[str, int, str], ...]:
+    """(label, line, normalised formula) for every \\tag in one file, as of its modification time `stamp`.
+    Kept per file, so a save under `serve` rescans the file saved, not the whole book."""
+    out = []
+    text = path.read_text(encoding="utf-8")
+    spans, _ = math_spans(text)
+    for start, end in spans:
+        for part in re.split(r"\\\\(?![\[\d])", text[start:end]):  # one line of an aligned block at a time
+            for m in TAG.finditer(part):
+                formula = _normal(re.sub(r"\$\$|\\\[|\\\]|&", "", TAG.sub("", part)))
+                line = text.count("\n", 0, start + text[start:end].find(m[0])) + 1
+                out.append((m["label"].strip(), line, formula))
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=4)
 def _labels(state: tuple) -> dict[str, list[tuple[str, int, str]]]:
     """{label: [(repo-relative file, line, normalised formula)]}, the shared includes first."""
     out: dict[str, list[tuple[str, int, str]]] = {}
-    for rel, _ in sorted(state, key=lambda s: not s[0].startswith("includes/")):
-        text = (REPO / rel).read_text(encoding="utf-8")
-        spans, _ = math_spans(text)
-        for start, end in spans:
-            for part in re.split(r"\\\\(?![\[\d])", text[start:end]):  # one line of an aligned block at a time
-                for m in TAG.finditer(part):
-                    formula = _normal(re.sub(r"\$\$|\\\[|\\\]|&", "", TAG.sub("", part)))
-                    line = text.count("\n", 0, start + text[start:end].find(m[0])) + 1
-                    out.setdefault(m["label"].strip(), []).append((rel, line, formula))
+    for rel, stamp in sorted(state, key=lambda s: not s[0].startswith("includes/")):
+        for label, line, formula in _file_labels(REPO / rel, stamp):
+            out.setdefault(label, []).append((rel, line, formula))
     return out
 
 
