@@ -73,10 +73,20 @@ def profile(root: Path, page: Path, top: int, build_module, load_config, site: s
     first.plugins.on_startup(command="serve", dirty=False)
     build_module.build(first)
 
+    original = (root / page).read_text(encoding="utf-8")  # put back at the end: the root may be a working tree
+
     def edit(n: int) -> None:
         with (root / page).open("a", encoding="utf-8") as f:
             f.write(f"\n\nA sentence added by the profiler ({n}).\n")
 
+    try:
+        return _profile_edits(root, page, top, build_module, config, edit, spent, calls)
+    finally:
+        (root / page).write_text(original, encoding="utf-8")
+
+
+def _profile_edits(root, page, top, build_module, config, edit, spent, calls) -> int:
+    """Two rebuilds after prose edits: per-handler wall times, then cProfile."""
     edit(1)
     spent.clear()
     calls.clear()
