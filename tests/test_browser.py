@@ -197,16 +197,69 @@ def test_colour_scheme_toggle_switches_and_persists(browser_context, reader_url)
     page.evaluate("localStorage.clear()")
     page.reload()
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
-    page.click("form[data-md-component=palette] label:visible")
+    page.click("form[data-bp-palette] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'", timeout=5000)
     page.goto(reader_url + "layouts/")
     assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "slate"
     # Figures follow the scheme: their ink is the page's text colour.
     colour = page.evaluate("getComputedStyle(document.querySelector('figure.bp-figure svg') || document.body).color")
     assert colour != "rgb(0, 0, 0)"
-    page.click("form[data-md-component=palette] label:visible")
+    assert page.evaluate("document.querySelector('meta[name=color-scheme]').content") == "dark"
+    page.click("form[data-bp-palette] label:visible")
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'", timeout=5000)
+    assert page.evaluate("document.querySelector('meta[name=color-scheme]').content") == "light"
+    # The keyboard: Enter on the focused toggle switches, and the focus stays on the toggle.
+    page.focus("form[data-bp-palette] input:checked")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'", timeout=5000)
+    assert page.evaluate("document.activeElement.matches('form[data-bp-palette] input:checked')")
     page.close()
+
+
+# The body's colour scheme when the article starts (DOMContentLoaded), and every change to the body's
+# colour attributes made once the article is in the document (each restyles the whole page).
+WATCH_PALETTE = """
+window.__changes = [];
+new MutationObserver(ms => ms.forEach(m => {
+  if (m.target === document.body && document.querySelector('article')) window.__changes.push(m.attributeName);
+})).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-md-color-scheme',
+  'data-md-color-primary', 'data-md-color-accent', 'data-md-color-media', 'data-md-color-switching']});
+addEventListener('DOMContentLoaded', () => { window.__scheme = document.body.getAttribute('data-md-color-scheme'); });
+"""
+
+
+def palette_at_load(context, url, scheme, rewrite=None):
+    """(scheme when the article starts, body attribute changes after that, palette stored?) for a first
+    visit with the system set to `scheme`."""
+    page = context.new_page()
+    page.add_init_script("try { localStorage.clear() } catch (e) {}")
+    page.add_init_script(WATCH_PALETTE)
+    page.emulate_media(color_scheme=scheme)
+    if rewrite:
+        page.route(url, lambda route: route.fulfill(body=rewrite(route.fetch().text()), content_type="text/html"))
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(500)
+    found = page.evaluate("[window.__scheme, window.__changes, localStorage.length > 0]")
+    page.close()
+    return found
+
+
+@pytest.mark.parametrize("scheme,expected", [("light", "default"), ("dark", "slate")])
+def test_the_first_scheme_is_set_before_the_article_and_never_restyled(browser_context, reader_url, scheme, expected):
+    """A first visit gets the system's scheme before the article is parsed, and nothing touches the body's
+    colour attributes afterwards (each change restyles the whole page: overrides/partials/palette.html);
+    nothing is stored until the reader chooses."""
+    assert palette_at_load(browser_context, reader_url + "notation/", scheme) == [expected, [], False]
+
+
+def test_the_theme_palette_component_mounted_again_is_caught(browser_context, site_url):
+    """The fault the check above guards against: Material's palette component mounted (the form marked
+    data-md-component="palette" again) rewrites the body's attributes after the article has loaded."""
+    def material_palette(html):
+        assert "data-bp-palette" in html
+        return html.replace("data-bp-palette", 'data-md-component="palette"')
+    first, changes, stored = palette_at_load(browser_context, site_url + "notation/", "light", material_palette)
+    assert "data-md-color-switching" in changes and stored, (first, changes, stored)
 
 
 @pytest.mark.parametrize("leak", ["an open \\\\( delimiter", "a stray \\\\frac{a}{b}", "raw $$x$$ here", "x^{2} typed"])
@@ -281,6 +334,72 @@ def test_without_the_draw_event_boxes_scrolled_to_stay_unreachable(browser_conte
     page.wait_for_timeout(300)
     assert page.evaluate(UNREACHABLE) != []
     page.close()
+
+
+# The code blocks past the first ten blocks of a page, and whether each is skipped now.
+CODE_BLOCKS = """() => [...document.querySelectorAll('.md-content__inner > *')].slice(10)
+  .filter(el => el.matches('.highlight'))
+  .map(el => !el.firstElementChild.checkVisibility({contentVisibilityAuto: true}))"""
+
+
+def skipped_code_blocks(context, url, extra_css=""):
+    """[skipped?] for each code block far down a page at phone width, once loaded."""
+    page = context.new_page()
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(url, wait_until="load")
+    if extra_css:
+        page.add_style_tag(content=extra_css)
+    page.wait_for_timeout(300)
+    found = page.evaluate(CODE_BLOCKS)
+    page.close()
+    return found
+
+
+def test_code_blocks_far_down_are_skipped(browser_context, site_url):
+    """Code blocks are skipped like prose (the autodiff chapter has eight past the first screen)."""
+    found = skipped_code_blocks(browser_context, site_url + "autodiff/")
+    assert len(found) >= 8 and all(found), found
+
+
+def test_code_blocks_laid_out_at_load_are_caught(browser_context, site_url):
+    """The fault the check above guards against: the old rule, which kept every code block laid out."""
+    old_rule = ".md-content__inner > .highlight { content-visibility: visible !important; }"
+    found = skipped_code_blocks(browser_context, site_url + "autodiff/", old_rule)
+    assert found and not any(found), found
+
+
+CODE_BLOCK_GAPS = """() => [...document.querySelectorAll('.md-content__inner > .highlight')].map(el => {
+  el.scrollIntoView(); const pre = el.querySelector('pre'), prev = el.previousElementSibling;
+  const px = v => parseFloat(v), cs = getComputedStyle(el), ps = getComputedStyle(prev);
+  return {inset: Math.round(pre.getBoundingClientRect().top - el.getBoundingClientRect().top),
+          gap: Math.round(el.getBoundingClientRect().top - prev.getBoundingClientRect().bottom),
+          margin: Math.round(Math.max(px(cs.marginTop), px(ps.marginBottom)))}; })"""
+
+
+def code_block_gaps(context, url, extra_css=""):
+    page = context.new_page()
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.goto(url, wait_until="load")
+    if extra_css:
+        page.add_style_tag(content=extra_css)
+    gaps = page.evaluate(CODE_BLOCK_GAPS)
+    page.close()
+    return gaps
+
+
+def test_a_code_block_keeps_its_spacing_when_it_can_be_skipped(browser_context, site_url):
+    """A code block is laid out on its own when it can be skipped (containment), so its <pre>'s margin
+    would stay inside it and double the space above the code. Drawn, each code block's code starts at its
+    top edge, and the space above it is the larger of the two margins that meet there (they collapse)."""
+    gaps = code_block_gaps(browser_context, site_url + "autodiff/")
+    assert len(gaps) >= 8
+    assert all(g["inset"] == 0 and g["gap"] == g["margin"] > 0 for g in gaps), gaps
+
+
+def test_a_code_block_with_its_pre_margin_back_is_caught(browser_context, site_url):
+    """The fault the check above guards against: the <pre> margin back (Material's 1em)."""
+    gaps = code_block_gaps(browser_context, site_url + "autodiff/", ".md-content__inner > .highlight > pre { margin: 1em 0 !important; }")
+    assert any(g["inset"] > 0 for g in gaps), gaps
 
 
 def contrast_violations_as_loaded(context, url, extra_css=""):

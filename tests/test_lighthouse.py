@@ -90,3 +90,38 @@ def test_search_override_is_zensicals_partial_under_zensical():
     theirs = re.sub(r"^\{#-.*?-#\}\s*", "", partial.read_text(encoding="utf-8"), flags=re.S)
     assert search_override_branches()[0] == theirs, (
         "Zensical's partials/search.html changed: copy it again into the {% if %} branch of overrides/partials/search.html")
+
+
+def palette_partials() -> dict[str, Path]:
+    """The theme partials the palette override is copied from: Material's, and Zensical's when installed."""
+    zensical = REPO / ".venv-zensical" / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / \
+        "site-packages" / "zensical" / "templates" / "partials" / "palette.html"
+    found = {"Material": MATERIAL_SEARCH.with_name("palette.html")}
+    if zensical.exists():
+        found["Zensical"] = zensical
+    return found
+
+
+def palette_override_problems(ours: str, partials: dict[str, Path]) -> list[str]:
+    """overrides/partials/palette.html is each theme's partial with the form marked data-bp-palette (so the
+    theme's script leaves it alone), followed by the book's script."""
+    form = re.sub(r"^\{#-.*?-#\}\s*", "", ours, flags=re.S).split("<script>", 1)[0]
+    problems = []
+    for name, path in partials.items():
+        theirs = re.sub(r"^\{#-.*?-#\}\s*", "", path.read_text(encoding="utf-8"), flags=re.S)
+        if form != theirs.replace('data-md-component="palette"', "data-bp-palette", 1):
+            problems.append(f"{name}'s partials/palette.html changed: copy it again into overrides/partials/palette.html "
+                            f"and mark the form data-bp-palette")
+    return problems
+
+
+def test_palette_override_is_the_themes_partial_with_the_mark():
+    ours = (REPO / "overrides" / "partials" / "palette.html").read_text(encoding="utf-8")
+    assert palette_override_problems(ours, palette_partials()) == []
+
+
+def test_a_palette_override_out_of_step_is_caught():
+    """The fault: the theme's partial gains a change the override lacks (here, one more attribute)."""
+    ours = (REPO / "overrides" / "partials" / "palette.html").read_text(encoding="utf-8")
+    drifted = ours.replace('type="radio"', 'type="radio" data-new', 1)
+    assert drifted != ours and palette_override_problems(drifted, palette_partials())
