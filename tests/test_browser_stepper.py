@@ -457,6 +457,29 @@ def test_a_measurement_at_start_is_caught(browser_context, site_url):
     assert "getBoundingClientRect" in layout_reads(browser_context, site_url, 375, js=("    show(0);", tallest))
 
 
+SKIPPED = "!document.querySelector('[data-bp-widget=stepper] ol').checkVisibility({contentVisibilityAuto: true})"
+
+
+def test_far_from_the_screen_the_stepper_is_skipped(browser_context, site_url):
+    # On a phone the stepper starts far below the first screen: content-visibility skips it (book.css),
+    # and once the reader is there it works as ever.
+    page = routed(browser_context, site_url, 375)
+    assert page.evaluate(SKIPPED)
+    to_stepper(page)
+    page.wait_for_timeout(200)
+    assert not page.evaluate(SKIPPED)
+    page.get_by_role("button", name="Next").click()
+    assert problems_at(page, 1) == []
+    page.close()
+
+
+def test_a_stepper_never_skipped_is_caught(browser_context, site_url):
+    page = routed(browser_context, site_url, 375,
+                  book_css=('[data-bp-widget]:not([data-bp-widget="stepper"]), :has', "[data-bp-widget], :has"))
+    assert not page.evaluate(SKIPPED)
+    page.close()
+
+
 # Layout shifts as the page loads, with whether any of what moved is in the stepper.
 SHIFTS = """
 window.bpShifts = [];
