@@ -480,6 +480,24 @@ def test_a_stepper_never_skipped_is_caught(browser_context, site_url):
     page.close()
 
 
+RULE_OUTSIDE = """() => { const host = document.querySelector('.bp-stepper'), ol = host.querySelector('ol');
+    return host.getBoundingClientRect().left - (ol.getBoundingClientRect().left + parseFloat(getComputedStyle(ol, '::before').left)); }"""
+
+
+@pytest.mark.parametrize("width", (1280, 375))
+def test_the_rule_beside_the_step_is_inside_the_stepper(browser_context, site_url, width):
+    # What is drawn outside a block that content-visibility may skip is clipped: the rule would vanish.
+    page = routed(browser_context, site_url, width)
+    assert page.evaluate(RULE_OUTSIDE) <= 0
+    page.close()
+
+
+def test_a_rule_outside_the_stepper_is_caught(browser_context, site_url):
+    page = routed(browser_context, site_url, 375, css=("  left: -0.6em;", "  left: -0.9em;"))
+    assert page.evaluate(RULE_OUTSIDE) > 0
+    page.close()
+
+
 # Layout shifts as the page loads, with whether any of what moved is in the stepper.
 SHIFTS = """
 window.bpShifts = [];
