@@ -78,9 +78,10 @@
     });
     // Side by side on a wide screen (stepper.css), from the first moment the stepper is below the
     // screen: switching while it is in view would move the graph and the steps under the reader's
-    // eyes, and above the screen it would move the text being read. Until then it stays as the page
-    // drew it, the graph above the steps. Where it is comes from IntersectionObserver, which reports
-    // after the browser's own layout: nothing is measured here (a read would lay the page out at once).
+    // eyes (opened at the graph: a layout shift of 0.33), and above the screen it would move the text
+    // being read. Until then it stays as the page drew it, the graph above the steps. Where it is
+    // comes from IntersectionObserver, which reports after the browser's own layout: nothing is
+    // measured here (a read would lay the page out at once).
     if (!window.IntersectionObserver) host.classList.add("bp-stepper-wide");
     else {
       // Told when it leaves the screen at the foot, and (the screen's foot stretched far down) when a
