@@ -29,6 +29,9 @@
       css.href = base + name + ".css";
       styled[name] = new Promise(function (done) { css.onload = css.onerror = done; });  // the widget waits for its styles
       js.src = base + name + ".js";
+      js.onerror = function () {  // the page as without JavaScript (book.css shows what waited for the script)
+        document.querySelectorAll('[data-bp-widget="' + name + '"]').forEach(function (h) { h.setAttribute("data-bp-failed", ""); });
+      };
       document.head.append(css, js);
     });
   }

@@ -6,7 +6,11 @@
    Which parts of the graph a step touches is the graph's to say (book.graph.touches): every unit,
    edge and the loss lists its steps in data-steps as label@layer ("B2@2"); the build checks that
    each step of the page is listed there (book.graph.step_problems). A step that lights nothing is
-   still a console error. */
+   still a console error.
+
+   Cheap at load: with scripting on, book.css shows only the first step until this script has started
+   (the other ten, thousands of KaTeX elements, are never laid out), and the script measures nothing.
+   The bar sits above the steps, so a step of another height never moves the buttons. */
 (function () {
   "use strict";
 
@@ -44,31 +48,10 @@
     var bar = document.createElement("div");
     bar.className = "bp-stepper-bar";
     bar.append(prev, status, next);
-    list.parentNode.insertBefore(bar, list.nextSibling);  // below the steps: nothing on screen moves down
+    list.parentNode.insertBefore(bar, list);  // above the steps: a step of another height moves nothing above it
     host.classList.add("bp-stepper");
     host.setAttribute("role", "group");
     host.setAttribute("aria-label", "Backpropagation step by step");
-
-    // The list keeps the height of its tallest step, so the bar stays put under the mouse.
-    // And the theme's "Back to top" button: where it sits at the foot of the screen (Zensical), the
-    // bar, held at the foot while the stepper is in view, keeps above it (Material puts it at the top).
-    function measure() {
-      list.style.minHeight = "";
-      var tallest = Math.max.apply(null, steps.map(function (step) {
-        steps.forEach(function (s) { s.li.hidden = s !== step; });
-        return list.getBoundingClientRect().height;
-      }));
-      steps.forEach(function (s, i) { s.li.hidden = i !== k; });
-      list.style.minHeight = tallest + "px";
-      var top = document.querySelector(".md-top"), r = top ? top.getBoundingClientRect() : {height: 0};
-      var lift = r.height && r.top > window.innerHeight / 2 ? Math.ceil(window.innerHeight - r.top) + 8 : 0;
-      host.style.setProperty("--bp-stepper-lift", lift + "px");
-    }
-    var later = 0;
-    window.addEventListener("resize", function () {
-      window.clearTimeout(later);
-      later = window.setTimeout(measure, 150);
-    });
 
     var k = -1;
     function show(i) {
@@ -95,26 +78,27 @@
     });
     // Side by side on a wide screen (stepper.css), from the first moment the stepper is below the
     // screen: switching while it is in view would move the graph and the steps under the reader's
-    // eyes (opened at the graph: a layout shift of 0.33), and above the screen it would move the
-    // text being read. Until then it stays as the page drew it, the graph above the steps.
-    function below() { return host.getBoundingClientRect().top >= window.innerHeight; }
-    function wide() { host.classList.add("bp-stepper-wide"); measure(); }
-    if (below() || !window.IntersectionObserver) host.classList.add("bp-stepper-wide");
+    // eyes (opened at the graph: a layout shift of 0.33), and above the screen it would move the text
+    // being read. Until then it stays as the page drew it, the graph above the steps. Where it is
+    // comes from IntersectionObserver, which reports after the browser's own layout: nothing is
+    // measured here (a read would lay the page out at once).
+    if (!window.IntersectionObserver) host.classList.add("bp-stepper-wide");
     else {
       // Told when it leaves the screen at the foot, and (the screen's foot stretched far down) when a
       // jump takes it from above the screen to below, as Home or a link to the top of the page does.
+      // The first report, for the page as first drawn, says whether it starts below the screen.
       var watch = ["0px", "0px 0px 100000px 0px"].map(function (margin) {
-        var w = new IntersectionObserver(function () {
-          if (!below() || !watch) return;
+        var w = new IntersectionObserver(function (entries) {
+          var last = entries[entries.length - 1];
+          if (!watch || last.boundingClientRect.top < window.innerHeight) return;
           watch.forEach(function (v) { v.disconnect(); });
           watch = null;
-          wide();
+          host.classList.add("bp-stepper-wide");
         }, {rootMargin: margin});
         w.observe(host);
         return w;
       });
     }
-    measure();
     show(0);
   }
 
