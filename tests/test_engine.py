@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import markdown
 import numpy as np
 import pytest
 
-from book import answers, cache, pages, texscan, values
+from book import answers, cache, engine, pages, texscan, values
 from book.artifacts import CheckFailed, Checks, Context, badge, render
 from book.checks import CheckRecord
 from book.engine import Failure, report
@@ -280,3 +281,41 @@ def test_a_fault_in_the_reference_code_reaches_a_shared_helper():
 def test_a_fault_that_no_longer_matches_the_source_is_reported():
     with pytest.raises(AssertionError, match="exactly once"):
         run_chapter("net232", Fault("backprop/network.py", "this text is not in the file", "x"))
+
+
+# --- scheduling: longest first, from the last run's record ---------------------------
+
+
+def test_the_longest_generators_start_first_and_unrecorded_ones_before_them():
+    paths = [Path(f"scripts/generators/{ns}.py") for ns in ("a", "b", "c", "d", "e")]
+    seconds = {"a": 0.2, "b": 1.5, "c": 0.2, "e": 0.9}  # d has no record: it may be long, it runs first
+    assert [p.stem for p in engine.schedule(paths, seconds)] == ["d", "b", "e", "a", "c"]
+    assert engine.schedule(paths, {}) == paths  # no record: file order
+
+
+def test_two_workers_finish_sooner_longest_first():
+    """Why the order matters, worked by hand: 1, 1, 2 on two workers take 3 in file order, 2 longest first."""
+    def makespan(order, seconds, workers=2):
+        free = [0.0] * workers
+        for ns in order:
+            free[free.index(min(free))] += seconds[ns]
+        return max(free)
+    seconds = {"a": 1.0, "b": 1.0, "c": 2.0}
+    paths = [Path(f"{ns}.py") for ns in sorted(seconds)]
+    assert makespan([p.stem for p in paths], seconds) == 3.0
+    assert makespan([p.stem for p in engine.schedule(paths, seconds)], seconds) == 2.0
+
+
+@pytest.mark.parametrize("record", ["not json {", "[1, 2]", '{"a": "slow", "b": -1, "c": NaN, "d": true, "e": 0.5}'])
+def test_a_damaged_duration_record_is_ignored_entry_by_entry(tmp_path, monkeypatch, record):
+    monkeypatch.setattr(engine, "SECONDS", tmp_path / "seconds.json")
+    (tmp_path / "seconds.json").write_text(record, encoding="utf-8")
+    assert engine.recorded_seconds() == ({"e": 0.5} if record.startswith("{") else {})
+
+
+def test_the_duration_record_merges_runs_and_forgets_deleted_generators(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "SECONDS", tmp_path / "cache" / "seconds.json")
+    assert engine.recorded_seconds() == {}
+    engine.record_seconds({"a": 1.0, "gone": 2.0}, {"a", "gone", "b"})
+    engine.record_seconds({"b": 0.25}, {"a", "b"})
+    assert engine.recorded_seconds() == {"a": 1.0, "b": 0.25}
