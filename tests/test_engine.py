@@ -392,3 +392,21 @@ def test_generation_runs_what_the_check_found_stale_and_a_save_meanwhile_is_not_
     mdext.ensure_generated()  # the save during the first run: checked again
     mdext.ensure_generated()  # nothing changed since: not checked
     assert runs == [["--quiet", "errata"], ["--quiet", "errata"]]
+
+
+@pytest.mark.parametrize("serve, expect_skipped", [
+    ({"dirty": False, "seen": None, "full": True}, False),     # mkdocs build: everything, always
+    ({"dirty": True, "seen": None, "full": True}, False),      # serve's first build writes them
+    ({"dirty": True, "seen": {"a": "1"}, "full": True}, False),  # the build after a failure rebuilds every page
+    ({"dirty": True, "seen": {"a": "1"}, "full": False}, True),  # a save under serve --dirty
+])
+def test_only_a_dirty_save_under_serve_skips_the_404_page_and_sitemap(monkeypatch, serve, expect_skipped):
+    from types import SimpleNamespace
+
+    from book import hooks
+
+    monkeypatch.setattr(hooks, "_serve", {**hooks._serve, **serve})
+    config = SimpleNamespace(theme=SimpleNamespace(static_templates={"404.html", "sitemap.xml", "extra.html"}))
+    hooks.on_config(config)
+    kept = {"extra.html"} if expect_skipped else {"404.html", "sitemap.xml", "extra.html"}
+    assert config.theme.static_templates == kept

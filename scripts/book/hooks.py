@@ -14,7 +14,9 @@
   the page edited, and the pages that include an artifact, cite a value or include a file of
   includes/ that changed. So a save costs about the same in a book of 12 chapters or of 96.
   (MkDocs' own dirty mode looks only at each page's source file.) The search index then holds
-  just the rebuilt pages until the next full build: a serve-time compromise, never a deploy one.
+  just the rebuilt pages until the next full build, and the 404 page and the sitemap (which render the
+  whole navigation) are written by the first build and after a failure only: serve-time compromises, never
+  deploy ones.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ def _source_date_epoch() -> str:
 
 def on_config(config):
     os.environ.setdefault("SOURCE_DATE_EPOCH", _source_date_epoch())
+    if _serve["dirty"] and not _serve["full"] and _serve["seen"] is not None:
+        # A save under `serve --dirty`: the 404 page and the sitemap render the whole navigation (a third of a
+        # generator save with 152 chapters) and do not change with a page's content; the first build wrote them.
+        config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
     return config
 
 
