@@ -102,10 +102,10 @@ def seal(entry: dict) -> str:
     return sha(json.dumps(body, sort_keys=True).encode())
 
 
-def load() -> dict:
+def load(path: Path | None = None) -> dict:
     """The manifest, parsed afresh (the caller may change it)."""
     try:
-        data = json.loads(MANIFEST.read_text(encoding="utf-8"))
+        data = json.loads((path or MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -141,14 +141,14 @@ def file_sha(path: Path) -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _read(stamp: tuple | None) -> dict:
-    return load()
+def _read(path: Path, stamp: tuple | None) -> dict:
+    return load(path)
 
 
 def read() -> dict:
     """The manifest for reading only, parsed once per version of the file (it is written by rename: a new
     version has a new inode and time). With 144 generators it is 1.7 MB, and a save under `serve` read it four times."""
-    return _read(file_stamp(MANIFEST))
+    return _read(MANIFEST, file_stamp(MANIFEST))
 
 
 def save(manifest: dict) -> None:
