@@ -329,6 +329,16 @@ def test_parallel_generation_writes_the_same_bytes_as_serial(tmp_path):
     assert generate(serial, "--jobs", "1").returncode == 0
     assert generate(parallel, "--jobs", "4").returncode == 0
     assert tree_digest(serial / "generated") == tree_digest(parallel / "generated")
+    # The durations recorded for scheduling live outside generated/, one per generator.
+    record = parallel / ".cache" / "book" / "generator-seconds.json"
+    names = sorted(p.stem for p in (parallel / "scripts" / "generators").glob("[!_]*.py"))
+    assert sorted(json.loads(record.read_text(encoding="utf-8"))) == names
+    # A stale record (shortest first, a deleted name, a damaged entry) changes only the start order, never a byte.
+    record.write_text(json.dumps({"gone": 99, "net232": "x", **{ns: i / 10 for i, ns in enumerate(reversed(names))}}),
+                      encoding="utf-8")
+    assert generate(parallel, "--force", "--jobs", "2").returncode == 0
+    assert tree_digest(serial / "generated") == tree_digest(parallel / "generated")
+    assert sorted(json.loads(record.read_text(encoding="utf-8"))) == names
 
 
 def test_the_census_counts_every_check_in_the_badges(tmp_path):

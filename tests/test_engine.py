@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import markdown
 import numpy as np
 import pytest
 
-from book import answers, cache, pages, texscan, values
+from book import answers, cache, engine, pages, texscan, values
 from book.artifacts import CheckFailed, Checks, Context, badge, render
 from book.checks import CheckRecord
 from book.engine import Failure, report
@@ -280,3 +281,132 @@ def test_a_fault_in_the_reference_code_reaches_a_shared_helper():
 def test_a_fault_that_no_longer_matches_the_source_is_reported():
     with pytest.raises(AssertionError, match="exactly once"):
         run_chapter("net232", Fault("backprop/network.py", "this text is not in the file", "x"))
+
+
+# --- scheduling: longest first, from the last run's record ---------------------------
+
+
+def test_the_longest_generators_start_first_and_unrecorded_ones_before_them():
+    paths = [Path(f"scripts/generators/{ns}.py") for ns in ("a", "b", "c", "d", "e")]
+    seconds = {"a": 0.2, "b": 1.5, "c": 0.2, "e": 0.9}  # d has no record: it may be long, it runs first
+    assert [p.stem for p in engine.schedule(paths, seconds)] == ["d", "b", "e", "a", "c"]
+    assert engine.schedule(paths, {}) == paths  # no record: file order
+
+
+def test_two_workers_finish_sooner_longest_first():
+    """Why the order matters, worked by hand: 1, 1, 2 on two workers take 3 in file order, 2 longest first."""
+    def makespan(order, seconds, workers=2):
+        free = [0.0] * workers
+        for ns in order:
+            free[free.index(min(free))] += seconds[ns]
+        return max(free)
+    seconds = {"a": 1.0, "b": 1.0, "c": 2.0}
+    paths = [Path(f"{ns}.py") for ns in sorted(seconds)]
+    assert makespan([p.stem for p in paths], seconds) == 3.0
+    assert makespan([p.stem for p in engine.schedule(paths, seconds)], seconds) == 2.0
+
+
+@pytest.mark.parametrize("record", ["not json {", "[1, 2]", '{"a": "slow", "b": -1, "c": NaN, "d": true, "e": 0.5}'])
+def test_a_damaged_duration_record_is_ignored_entry_by_entry(tmp_path, monkeypatch, record):
+    monkeypatch.setattr(engine, "SECONDS", tmp_path / "seconds.json")
+    (tmp_path / "seconds.json").write_text(record, encoding="utf-8")
+    assert engine.recorded_seconds() == ({"e": 0.5} if record.startswith("{") else {})
+
+
+def test_the_duration_record_merges_runs_and_forgets_deleted_generators(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "SECONDS", tmp_path / "cache" / "seconds.json")
+    assert engine.recorded_seconds() == {}
+    engine.record_seconds({"a": 1.0, "gone": 2.0}, {"a", "gone", "b"})
+    engine.record_seconds({"b": 0.25}, {"a", "b"})
+    assert engine.recorded_seconds() == {"a": 1.0, "b": 0.25}
+
+
+# --- the cache check under serve: each file hashed and the manifest parsed once per version ---------
+
+
+def test_a_hand_edit_of_a_generated_file_is_seen_though_hashes_are_remembered(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "GENERATED", tmp_path)
+    out = tmp_path / "ns" / "table.md"
+    out.parent.mkdir()
+    out.write_text("| 0.25 |\n", encoding="utf-8")
+    entry = {"key": "k", "outputs": {"table.md": cache.sha(b"| 0.25 |\n")}, "values": {}, "checks": {}}
+    entry["seal"] = cache.seal(entry)
+    assert cache.intact("ns", entry) and cache.intact("ns", entry)  # the second time from memory
+    st = out.stat()
+    out.write_text("| 9.25 |\n", encoding="utf-8")  # same size, in place
+    os.utime(out, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the modification time set back (touch -r)
+    assert not cache.intact("ns", entry)
+    out.unlink()
+    assert not cache.intact("ns", entry)
+
+
+def test_the_manifest_read_for_checking_follows_every_write(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "MANIFEST", tmp_path / "manifest.json")
+    assert cache.read() == {}
+    cache.save({"b": {"seal": "1"}, "a": {"seal": "2"}})
+    assert cache.read() == cache.load() == {"a": {"seal": "2"}, "b": {"seal": "1"}}
+    text = (tmp_path / "manifest.json").read_text(encoding="utf-8")
+    assert text.splitlines()[1].startswith('"a": ')  # one entry a line, in key order
+    (tmp_path / "manifest.json").write_text(text.replace('"2"', '"3"'), encoding="utf-8")  # in place, same size
+    assert cache.read()["a"]["seal"] == "3"
+
+
+def test_a_page_and_an_include_saved_again_give_their_new_dependencies(tmp_path, monkeypatch):
+    """`serve` reads each page's dependencies once per version of the file; a save must still be seen."""
+    from book import hooks
+
+    monkeypatch.setattr(hooks, "REPO", tmp_path)
+    (tmp_path / "includes").mkdir()
+    inc, page = tmp_path / "includes" / "eq.md", tmp_path / "page.md"
+    inc.write_text("$$ [[val:net232.J]] $$\n", encoding="utf-8")
+    page.write_text('Text [[val:errata.x]].\n\n--8<-- "includes/eq.md"\n', encoding="utf-8")
+    assert hooks._dependencies(page) == ({"errata", "net232"}, {"includes/eq.md"})
+    page.write_text('Text [[val:errata.x]].\n\n--8<-- "layout/fig.md"\n', encoding="utf-8")  # within the same clock tick
+    assert hooks._dependencies(page) == ({"errata", "layout"}, set())
+    page.write_text('--8<-- "includes/eq.md"\n', encoding="utf-8")
+    inc.write_text("$$ [[val:autodiff.y]] [[answer:autodiff.q]] $$\n", encoding="utf-8")
+    assert hooks._dependencies(page) == ({"autodiff"}, {"includes/eq.md"})
+
+
+def test_generation_runs_what_the_check_found_stale_and_a_save_meanwhile_is_not_lost(monkeypatch):
+    """ensure_generated asks the engine for the stale generators only; a generator saved while they ran
+    (its new time is on disk when generation ends) must be checked at the next call, not taken as verified."""
+    from book import mdext
+
+    saved = {"errata.py": 1}
+    runs = []
+
+    def fake_run(args, **kw):
+        runs.append(args[3:])
+        if len(runs) == 1:
+            saved["errata.py"] = 2  # the writer saves again while the first generation runs
+        return mdext.subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(mdext, "_sources_state", lambda: tuple(saved.items()))
+    monkeypatch.setattr(cache, "served_state", lambda: ())
+    monkeypatch.setattr(cache, "freshness", lambda: (False, [Path("scripts/generators/errata.py")]))
+    monkeypatch.setattr(mdext.subprocess, "run", fake_run)
+    monkeypatch.setattr(mdext, "_verified", None)
+    monkeypatch.setattr(mdext, "_failed", None)
+    mdext.ensure_generated()
+    mdext.ensure_generated()  # the save during the first run: checked again
+    mdext.ensure_generated()  # nothing changed since: not checked
+    assert runs == [["--quiet", "errata"], ["--quiet", "errata"]]
+
+
+@pytest.mark.parametrize("serve, expect_skipped", [
+    ({"dirty": False, "seen": None, "full": True}, False),     # mkdocs build: everything, always
+    ({"dirty": True, "seen": None, "full": True}, False),      # serve's first build writes them
+    ({"dirty": True, "seen": {"a": "1"}, "full": True}, False),  # the build after a failure rebuilds every page
+    ({"dirty": True, "seen": {"a": "1"}, "full": False}, True),  # a save under serve --dirty
+])
+def test_only_a_dirty_save_under_serve_skips_the_404_page_and_sitemap(monkeypatch, serve, expect_skipped):
+    from types import SimpleNamespace
+
+    from book import hooks
+
+    monkeypatch.setattr(hooks, "_serve", {**hooks._serve, **serve})
+    config = SimpleNamespace(theme=SimpleNamespace(static_templates={"404.html", "sitemap.xml", "extra.html"}))
+    hooks.on_config(config)
+    kept = {"extra.html"} if expect_skipped else {"404.html", "sitemap.xml", "extra.html"}
+    assert config.theme.static_templates == kept

@@ -2,7 +2,9 @@
 
 Each generator runs in its own worker process (book.worker), so an edited generator or
 reference module is always seen fresh, an endless loop can be killed, and the cores are
-used. Outputs do not depend on the order in which workers finish. Every failure is
+used. The longest generators start first (by the seconds each took last time, recorded in
+.cache/, outside generated/), so no core idles at the end while one long generator runs alone.
+Outputs depend neither on that order nor on the order in which workers finish. Every failure is
 collected and reported together, grouped by what the failures have in common.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import signal
 import subprocess
@@ -27,6 +30,7 @@ from .values import REF
 
 DEFAULT_TIMEOUT = 60.0  # seconds per generator; the slowest takes about 2 s on a 2-core machine
 CENSUS = "book"
+SECONDS = REPO / ".cache" / "book" / "generator-seconds.json"  # how long each generator took last time: order only
 
 
 @dataclasses.dataclass
@@ -151,8 +155,40 @@ def _finish(job: _Job, timed_out: float | None) -> dict:
         return {"failures": [{"name": name, "kind": "crash", "where": None, "message": message}]}
 
 
-def run_workers(paths: list[Path], jobs: int | None = None, timeout: float | None = None) -> dict[str, dict]:
-    """Runs each generator in a worker process, at most `jobs` at a time. Returns {ns: result}."""
+def recorded_seconds() -> dict[str, float]:
+    """{ns: seconds} of the last run of each generator; {} when there is no usable record."""
+    try:
+        data = json.loads(SECONDS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {ns: float(s) for ns, s in data.items()
+            if isinstance(ns, str) and isinstance(s, int | float) and not isinstance(s, bool) and math.isfinite(s) and s >= 0}
+
+
+def record_seconds(seconds: dict[str, float], wanted: set[str]) -> None:
+    """Merge this run's durations into the record (dropping generators that no longer exist). Never fails the build."""
+    merged = {ns: s for ns, s in {**recorded_seconds(), **seconds}.items() if ns in wanted}
+    try:
+        cache.write_if_changed(SECONDS, json.dumps({ns: round(s, 3) for ns, s in sorted(merged.items())}, indent=0) + "\n")
+    except OSError:
+        pass
+
+
+def schedule(paths: list[Path], seconds: dict[str, float]) -> list[Path]:
+    """Longest first, so that with several workers the last to finish is a short one (LPT scheduling).
+
+    A generator with no record (new, or no run yet) goes first: it may be long, and it is usually
+    the one being written. Ties keep file order. Only the start order depends on the record."""
+    return sorted(paths, key=lambda p: (p.stem in seconds, -seconds.get(p.stem, 0.0)))
+
+
+def run_workers(paths: list[Path], jobs: int | None = None, timeout: float | None = None,
+                seconds: dict[str, float] | None = None) -> dict[str, dict]:
+    """Runs each generator in a worker process, at most `jobs` at a time, in the order given. Returns {ns: result}.
+
+    `seconds`, if given, receives each worker's wall time {ns: seconds}."""
     jobs = max(1, jobs or os.cpu_count() or 1)
     timeout = timeout_default() if timeout is None else timeout
     results: dict[str, dict] = {}
@@ -170,6 +206,8 @@ def run_workers(paths: list[Path], jobs: int | None = None, timeout: float | Non
                         continue
                     if alive:  # still running past its limit
                         _kill(job)
+                    if seconds is not None:
+                        seconds[job.path.stem] = time.monotonic() - job.started
                     results[job.path.stem] = _finish(job, timeout if alive else None)
                     running.remove(job)
         finally:
@@ -215,7 +253,8 @@ def generate(force: bool = False, only: Iterable[str] | None = None, jobs: int |
         if only is not None and path.stem not in only:
             continue
         (fresh if not force and cache.is_fresh(path, manifest, shared) else todo).append(path)
-    results = run_workers(todo, jobs, timeout) if todo else {}
+    took: dict[str, float] = {}
+    results = run_workers(schedule(todo, recorded_seconds()), jobs, timeout, took) if todo else {}
     failures, written, regenerated = [], 0, []
     for path in todo:  # in file order, so the manifest does not depend on which worker finished first
         ns, res = path.stem, results[path.stem]
@@ -235,6 +274,8 @@ def generate(force: bool = False, only: Iterable[str] | None = None, jobs: int |
         manifest[ns] = entry
         regenerated.append(ns)
     wanted = {p.stem for p in files}
+    if took:
+        record_seconds(took, wanted)
     for ns in list(manifest):
         if ns not in wanted and ns != CENSUS:  # a generator was deleted or renamed
             manifest.pop(ns)

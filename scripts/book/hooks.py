@@ -14,11 +14,14 @@
   the page edited, and the pages that include an artifact, cite a value or include a file of
   includes/ that changed. So a save costs about the same in a book of 12 chapters or of 96.
   (MkDocs' own dirty mode looks only at each page's source file.) The search index then holds
-  just the rebuilt pages until the next full build: a serve-time compromise, never a deploy one.
+  just the rebuilt pages until the next full build, and the 404 page and the sitemap (which render the
+  whole navigation) are written by the first build and after a failure only: serve-time compromises, never
+  deploy ones.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -46,6 +49,10 @@ def _source_date_epoch() -> str:
 
 def on_config(config):
     os.environ.setdefault("SOURCE_DATE_EPOCH", _source_date_epoch())
+    if _serve["dirty"] and not _serve["full"] and _serve["seen"] is not None:
+        # A save under `serve --dirty`: the 404 page and the sitemap render the whole navigation (a third of a
+        # generator save with 152 chapters) and do not change with a page's content; the first build wrote them.
+        config.theme.static_templates.difference_update({"404.html", "sitemap.xml"})
     return config
 
 
@@ -82,8 +89,9 @@ def on_pre_build(config):
                 raise
 
 
-def _dependencies(path: Path) -> tuple[set[str], set[str]]:
-    """(namespaces whose artifacts or values a page uses, files of includes/ it includes)."""
+@functools.lru_cache(maxsize=4096)
+def _own_dependencies(path: Path, stamp: tuple | None) -> tuple[frozenset[str], frozenset[str]]:
+    """(namespaces, files of includes/) that one file names itself, as of its version `stamp` (book.cache.file_stamp)."""
     text = path.read_text(encoding="utf-8")
     spaces, includes = {m["key"].split(".")[0] for m in REF.finditer(text)}, set()
     for line in text.splitlines():
@@ -91,21 +99,31 @@ def _dependencies(path: Path) -> tuple[set[str], set[str]]:
             target = m["target"].split(":")[0]
             if target.startswith("includes/"):
                 includes.add(target)
-                inc = REPO / target
-                if inc.is_file():
-                    spaces |= {r["key"].split(".")[0] for r in REF.finditer(inc.read_text(encoding="utf-8"))}
             elif "/" in target and not target.startswith(("scripts/", "tests/")):
                 spaces.add(target.split("/")[0])
     if "[[answer:" in text:
         includes.add("includes/hints.md")
-    return spaces, includes
+    return frozenset(spaces), frozenset(includes)
+
+
+def _dependencies(path: Path) -> tuple[set[str], set[str]]:
+    """(namespaces whose artifacts or values a page uses, files of includes/ it includes).
+
+    Each file is read once per version: a save under `serve` rereads the file saved, not every page."""
+    spaces, includes = _own_dependencies(path, cache.file_stamp(path))
+    spaces = set(spaces)
+    for target in includes:
+        inc = REPO / target
+        if (stamp := cache.file_stamp(inc)) is not None and inc.is_file():
+            spaces |= _own_dependencies(inc, stamp)[0]
+    return spaces, set(includes)
 
 
 def on_files(files, config):
     """In a dirty serve, mark as modified the pages whose artifacts, values or includes changed."""
     if not _serve["dirty"]:
         return files
-    seals = {ns: entry.get("seal") for ns, entry in cache.load().items()}
+    seals = {ns: entry.get("seal") for ns, entry in cache.read().items()}
     stamps = {p.relative_to(REPO).as_posix(): p.stat().st_mtime_ns for p in INCLUDES.glob("*.md")}
     previous, everything = _serve["seen"], _serve["full"] or _serve["seen"] is None
     changed = set() if everything else {ns for ns in seals.keys() | previous.keys() if seals.get(ns) != previous.get(ns)}

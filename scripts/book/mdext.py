@@ -54,11 +54,15 @@ _verified: tuple | None = None
 _failed: tuple[tuple, str] | None = None  # (input state, report) of the last failed generation
 
 
+def _sources_state() -> tuple:
+    """Stamps of everything generation depends on (cheap: no file is read)."""
+    globs = ("scripts/backprop/*.py", "scripts/book/*", "scripts/generators/*.py")
+    return tuple(sorted((p.as_posix(), p.stat().st_mtime_ns) for g in globs for p in REPO.glob(g) if p.is_file()))
+
+
 def _inputs_state() -> tuple:
     """Stamps of everything generation depends on, and of what it serves (cheap: no file is read)."""
-    globs = ("scripts/backprop/*.py", "scripts/book/*", "scripts/generators/*.py")
-    sources = tuple(sorted((p.as_posix(), p.stat().st_mtime_ns) for g in globs for p in REPO.glob(g) if p.is_file()))
-    return sources + cache.served_state()
+    return _sources_state() + cache.served_state()
 
 
 def ensure_generated() -> None:
@@ -66,22 +70,29 @@ def ensure_generated() -> None:
 
     Once per change: a state already verified is not checked again, and a state that failed
     fails again at once (every page of a build would otherwise rerun a generator that hangs).
+    The generators found stale here are the ones the engine is asked to run, so it does not check
+    every other one again. What is recorded as verified is the sources as they were before the check
+    (a save during generation is seen at the next call) with the cache as generation left it.
     """
     global _verified, _failed
-    state = _inputs_state()
+    sources = _sources_state()
+    state = sources + cache.served_state()
     if state == _verified:
         return
     if _failed is not None and _failed[0] == state:
         raise BookError(_failed[1])
-    if not cache.all_fresh():
+    fresh, stale = cache.freshness()
+    if not fresh:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SCRIPTS), os.environ.get("PYTHONPATH")])),
                "PYTHONDONTWRITEBYTECODE": "1"}
-        proc = subprocess.run([sys.executable, "-m", "book.generate", "--quiet"], cwd=REPO, env=env, capture_output=True, text=True)
+        names = [p.stem for p in stale]  # none: the census or the set of generators is off, the engine checks them all
+        proc = subprocess.run([sys.executable, "-m", "book.generate", "--quiet", *names], cwd=REPO, env=env,
+                              capture_output=True, text=True)
         if proc.returncode != 0:
             message = "build-time artifact generation failed\n" + (proc.stderr or proc.stdout).rstrip()
-            _failed = (_inputs_state(), message)
+            _failed = (sources + cache.served_state(), message)
             raise BookError(message)
-        state = _inputs_state()
+        state = sources + cache.served_state()
     _verified, _failed = state, None
 
 
