@@ -342,29 +342,29 @@ CODE_BLOCKS = """() => [...document.querySelectorAll('.md-content__inner > *')].
   .map(el => !el.firstElementChild.checkVisibility({contentVisibilityAuto: true}))"""
 
 
-def skipped_code_blocks(context, url, extra_css=""):
-    """[skipped?] for each code block far down a page at phone width, once loaded."""
+def on_phone(context, url, script, extra_css=""):
+    """What `script` returns on a page loaded at phone width (375 px), `extra_css` added once it has loaded."""
     page = context.new_page()
     page.set_viewport_size({"width": 375, "height": 812})
     page.goto(url, wait_until="load")
     if extra_css:
         page.add_style_tag(content=extra_css)
-    page.wait_for_timeout(300)
-    found = page.evaluate(CODE_BLOCKS)
+        page.wait_for_timeout(300)
+    found = page.evaluate(script)
     page.close()
     return found
 
 
 def test_code_blocks_far_down_are_skipped(browser_context, site_url):
     """Code blocks are skipped like prose (the autodiff chapter has eight past the first screen)."""
-    found = skipped_code_blocks(browser_context, site_url + "autodiff/")
+    found = on_phone(browser_context, site_url + "autodiff/", CODE_BLOCKS)
     assert len(found) >= 8 and all(found), found
 
 
 def test_code_blocks_laid_out_at_load_are_caught(browser_context, site_url):
     """The fault the check above guards against: the old rule, which kept every code block laid out."""
     old_rule = ".md-content__inner > .highlight { content-visibility: visible !important; }"
-    found = skipped_code_blocks(browser_context, site_url + "autodiff/", old_rule)
+    found = on_phone(browser_context, site_url + "autodiff/", CODE_BLOCKS, old_rule)
     assert found and not any(found), found
 
 
@@ -376,29 +376,19 @@ CODE_BLOCK_GAPS = """() => [...document.querySelectorAll('.md-content__inner > .
           margin: Math.round(Math.max(px(cs.marginTop), px(ps.marginBottom)))}; })"""
 
 
-def code_block_gaps(context, url, extra_css=""):
-    page = context.new_page()
-    page.set_viewport_size({"width": 375, "height": 812})
-    page.goto(url, wait_until="load")
-    if extra_css:
-        page.add_style_tag(content=extra_css)
-    gaps = page.evaluate(CODE_BLOCK_GAPS)
-    page.close()
-    return gaps
-
-
 def test_a_code_block_keeps_its_spacing_when_it_can_be_skipped(browser_context, site_url):
     """A code block is laid out on its own when it can be skipped (containment), so its <pre>'s margin
     would stay inside it and double the space above the code. Drawn, each code block's code starts at its
     top edge, and the space above it is the larger of the two margins that meet there (they collapse)."""
-    gaps = code_block_gaps(browser_context, site_url + "autodiff/")
+    gaps = on_phone(browser_context, site_url + "autodiff/", CODE_BLOCK_GAPS)
     assert len(gaps) >= 8
     assert all(g["inset"] == 0 and g["gap"] == g["margin"] > 0 for g in gaps), gaps
 
 
 def test_a_code_block_with_its_pre_margin_back_is_caught(browser_context, site_url):
     """The fault the check above guards against: the <pre> margin back (Material's 1em)."""
-    gaps = code_block_gaps(browser_context, site_url + "autodiff/", ".md-content__inner > .highlight > pre { margin: 1em 0 !important; }")
+    gaps = on_phone(browser_context, site_url + "autodiff/", CODE_BLOCK_GAPS,
+                    ".md-content__inner > .highlight > pre { margin: 1em 0 !important; }")
     assert any(g["inset"] > 0 for g in gaps), gaps
 
 
