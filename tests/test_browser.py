@@ -342,10 +342,15 @@ CODE_BLOCKS = """() => [...document.querySelectorAll('.md-content__inner > *')].
   .map(el => !el.firstElementChild.checkVisibility({contentVisibilityAuto: true}))"""
 
 
-def on_phone(context, url, script, extra_css=""):
-    """What `script` returns on a page loaded at phone width (375 px), `extra_css` added once it has loaded."""
+def on_phone(context, url, script, extra_css="", rewrite=None, init=None):
+    """What `script` returns on a page loaded at phone width (375 px): `init` run before the page's own
+    scripts, the page's HTML passed through `rewrite` (a fault), `extra_css` added once it has loaded."""
     page = context.new_page()
     page.set_viewport_size({"width": 375, "height": 812})
+    if init:
+        page.add_init_script(init)
+    if rewrite:
+        page.route(url, lambda route: route.fulfill(body=rewrite(route.fetch().text()), content_type="text/html"))
     page.goto(url, wait_until="load")
     if extra_css:
         page.add_style_tag(content=extra_css)
@@ -458,3 +463,76 @@ def test_print_lays_out_every_block(browser_context, site_url):
                            ".map(el => getComputedStyle(el).contentVisibility))]")
     assert values == ["visible"], values
     page.close()
+
+
+# Tables: wrapped at build time (book/mdext.py, TableWrapper), so the theme's script never moves one.
+# The parser only adds nodes: a table taken out of the document (to be put back elsewhere) is a move.
+WATCH_TABLES = """
+window.__moved = [];
+new MutationObserver(ms => ms.forEach(m => [...m.removedNodes].forEach(n => {
+  if (n.nodeType === 1 && (n.matches('table') || n.querySelector('table'))) window.__moved.push(n.tagName);
+}))).observe(document, {childList: true, subtree: true});
+"""
+TABLE_BOXES = """() => [...document.querySelectorAll('article table')].map(t =>
+  [t.className, t.parentElement.className, t.parentElement.parentElement.className,
+   t.closest('.md-typeset__table') === t.parentElement && !t.parentElement.parentElement.closest('.md-typeset__table')])"""
+
+
+def tables_at_load(context, url, rewrite=None):
+    """(tables moved in the document once it was parsed, [class, box, outer box, one box only] per table)."""
+    return on_phone(context, url, f"[window.__moved, ({TABLE_BOXES})()]", rewrite=rewrite, init=WATCH_TABLES)
+
+
+def test_tables_are_in_their_box_before_the_theme_starts(browser_context, reader_url):
+    """Every table of the notation chapter arrives in the theme's two scrolling boxes, once, and the
+    theme's script moves none of them at start-up (each move restyles the table)."""
+    moved, tables = tables_at_load(browser_context, reader_url + "notation/")
+    assert len(tables) >= 3 and moved == [], (moved, tables)
+    assert all(t == ["bp-table", "md-typeset__table", "md-typeset__scrollwrap", True] for t in tables), tables
+
+
+def test_a_table_left_for_the_theme_to_wrap_is_caught(browser_context, site_url):
+    """The fault the check above guards against: tables without the class, which the theme moves into
+    boxes of its own (inside the build's)."""
+    moved, tables = tables_at_load(browser_context, site_url + "notation/",
+                                   lambda html: html.replace('<table class="bp-table">', "<table>"))
+    assert moved and not any(t[3] for t in tables), (moved, tables)
+
+
+# The first table of a page and a copy of it without the class, side by side in the same boxes: every
+# computed style property of the table, its first row, header cell, cell and link, and their sizes.
+TABLE_LOOK = """() => {
+  const box = document.querySelector('.md-content__inner .md-typeset__scrollwrap');
+  box.scrollIntoView();
+  const copy = box.cloneNode(true);
+  copy.querySelector('table').removeAttribute('class');
+  box.after(copy);
+  const parts = t => [t, t.querySelector('tbody tr'), t.querySelector('th'), t.querySelector('td'), t.querySelector('td a')];
+  const [mine, theirs] = [box, copy].map(b => parts(b.querySelector('table')));
+  const diff = [];
+  mine.forEach((el, i) => {
+    if (!el) return;
+    const a = getComputedStyle(el), b = getComputedStyle(theirs[i]);
+    for (const p of a) if (a.getPropertyValue(p) !== b.getPropertyValue(p)) diff.push(`${el.tagName} ${p}: ${a.getPropertyValue(p)} vs ${b.getPropertyValue(p)}`);
+    const [ra, rb] = [el, theirs[i]].map(e => e.getBoundingClientRect());
+    if (ra.width !== rb.width || ra.height !== rb.height) diff.push(`${el.tagName} size ${ra.width}x${ra.height} vs ${rb.width}x${rb.height}`);
+  });
+  return [mine.filter(Boolean).length, diff];
+}"""
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_book_table_looks_as_the_theme_draws_its_tables(browser_context, reader_url, scheme):
+    """book.css gives table.bp-table the theme's look for tables without a class (Material 9 and
+    Zensical): no computed property and no size differs, at phone width, in both schemes."""
+    page, _ = open_page(browser_context, reader_url + "notation/", scheme, WIDTHS["phone"])
+    parts, diff = page.evaluate(TABLE_LOOK)
+    page.close()
+    assert parts >= 4 and diff == [], diff[:20]
+
+
+def test_a_table_styled_apart_from_the_theme_is_caught(browser_context, site_url):
+    """The fault the check above guards against: a declaration of book.css's table rules changed."""
+    parts, diff = on_phone(browser_context, site_url + "notation/", TABLE_LOOK,
+                           ".md-typeset table.bp-table td { padding: 0.5em 1em; }")
+    assert any("TD padding-top" in d for d in diff), diff

@@ -8,6 +8,9 @@ before pymdownx.snippets (preprocessor)
   - checks every include (`--8<-- "ns/name.md"`, `--8<-- "scripts/...:section"`), value
     reference (`[[val:…]]`, `[[shape:…]]`), math delimiter, relative link, equation label
     and nav entry, and fills in the values (book.values);
+on the element tree (treeprocessor)
+  - wraps every Markdown table in the scrolling box the theme's script would put it in, at build
+    time (book.css gives the table the theme's look);
 after the HTML is assembled (postprocessor)
   - renders every formula with KaTeX (book.katex), fails on TeX left outside math, and
     unwraps generated blocks that Markdown put inside <p>.
@@ -27,6 +30,7 @@ import sys
 from markdown import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 
 from . import answers, cache, katex, pages, texscan, values
 from .artifacts import DOCS, GENERATED, REPO, SCRIPTS, SNIPPET_LINE
@@ -342,10 +346,43 @@ class MathPostprocessor(Postprocessor):
         return unwrap_blocks(text)
 
 
+# ---------------------------------------------------------------------------
+# Tables in their scrolling box from the start
+
+TABLE_CLASS = "bp-table"
+
+
+class TableWrapper(Treeprocessor):
+    """<table> → <div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table class="bp-table">.
+
+    Material (and Zensical) put every table without a class into these two boxes when the page
+    starts, moving it in the document: on a phone the browser then styles and lays out the whole
+    table a second time (the notation chapter's symbol table: 2,000 elements). Wrapped here and
+    given a class, the script leaves it alone; book.css gives `table.bp-table` what the theme
+    gives `table:not([class])`. A table written as raw HTML is not in this tree and is still
+    wrapped by the theme's script, as before."""
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for i, child in enumerate(list(parent)):
+                if child.tag != "table" or "class" in child.attrib:
+                    continue
+                scroll = parent.makeelement("div", {"class": "md-typeset__scrollwrap"})
+                box = scroll.makeelement("div", {"class": "md-typeset__table"})
+                scroll.append(box)
+                scroll.tail, child.tail = child.tail, None
+                parent.remove(child)
+                parent.insert(i, scroll)
+                child.set("class", TABLE_CLASS)
+                box.append(child)
+        return None
+
+
 class BookExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
         md.preprocessors.register(ReferencePreprocessor(md), "book-references", 40)  # before snippets (32)
         md.preprocessors.register(SubstitutePreprocessor(md), "book-values", 25)  # after whitespace (30), snippets (32)
+        md.treeprocessors.register(TableWrapper(md), "book-tables", 5)  # after prettify (10): no whitespace between the boxes, as the theme makes them
         md.postprocessors.register(MathPostprocessor(md), "book-math", 5)  # after raw HTML is restored (30)
         md.registerExtension(self)
 
