@@ -306,6 +306,22 @@ def test_two_workers_finish_sooner_longest_first():
     assert makespan([p.stem for p in engine.schedule(paths, seconds)], seconds) == 2.0
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc (Linux)")
+def test_a_worker_computes_on_one_thread_whatever_the_callers_environment(tmp_path, monkeypatch):
+    """Workers run side by side, one per core: a BLAS thread pool in each would busy-wait on another worker's
+    core. The caller asks for four threads, so this fails without the engine's setting even on one core."""
+    for var in engine.ONE_THREAD:
+        monkeypatch.setenv(var, "4")
+    gen = tmp_path / "threads.py"
+    gen.write_text("import os\n\nimport numpy as np\n\nfrom book.artifacts import artifact\n\n\n"
+                   '@artifact("count")\ndef count(ctx):\n    np.ones((64, 64)) @ np.ones((64, 64))\n'
+                   '    ctx.check.that("threads counted", True, "read from /proc")\n'
+                   '    ctx.value("threads", len(os.listdir("/proc/self/task")))\n    return ""\n', encoding="utf-8")
+    result = engine.run_workers([gen], jobs=1)["threads"]
+    assert not result["failures"], result["failures"]
+    assert result["values"]["threads.threads"]["text"] == "1"
+
+
 @pytest.mark.parametrize("record", ["not json {", "[1, 2]", '{"a": "slow", "b": -1, "c": NaN, "d": true, "e": 0.5}'])
 def test_a_damaged_duration_record_is_ignored_entry_by_entry(tmp_path, monkeypatch, record):
     monkeypatch.setattr(engine, "SECONDS", tmp_path / "seconds.json")
