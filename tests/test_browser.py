@@ -513,9 +513,13 @@ TABLE_LOOK = """() => {
   mine.forEach((el, i) => {
     if (!el) return;
     const a = getComputedStyle(el), b = getComputedStyle(theirs[i]);
-    for (const p of a) if (a.getPropertyValue(p) !== b.getPropertyValue(p)) diff.push(`${el.tagName} ${p}: ${a.getPropertyValue(p)} vs ${b.getPropertyValue(p)}`);
+    for (const p of a) {
+      const [va, vb] = [a.getPropertyValue(p), b.getPropertyValue(p)];
+      if (va !== vb) diff.push(`${el.tagName} ${p}: ${va} vs ${vb}`);
+    }
     const [ra, rb] = [el, theirs[i]].map(e => e.getBoundingClientRect());
-    if (ra.width !== rb.width || ra.height !== rb.height) diff.push(`${el.tagName} size ${ra.width}x${ra.height} vs ${rb.width}x${rb.height}`);
+    if (ra.width !== rb.width || ra.height !== rb.height)
+      diff.push(`${el.tagName} size ${ra.width}x${ra.height} vs ${rb.width}x${rb.height}`);
   });
   return [mine.filter(Boolean).length, diff];
 }"""

@@ -382,7 +382,7 @@ class BookExtension(Extension):
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
         md.preprocessors.register(ReferencePreprocessor(md), "book-references", 40)  # before snippets (32)
         md.preprocessors.register(SubstitutePreprocessor(md), "book-values", 25)  # after whitespace (30), snippets (32)
-        md.treeprocessors.register(TableWrapper(md), "book-tables", 5)  # after prettify (10): no whitespace between the boxes, as the theme makes them
+        md.treeprocessors.register(TableWrapper(md), "book-tables", 5)  # after prettify (10): boxes without whitespace
         md.postprocessors.register(MathPostprocessor(md), "book-math", 5)  # after raw HTML is restored (30)
         md.registerExtension(self)
 
